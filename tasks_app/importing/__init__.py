@@ -1,0 +1,1 @@
+"""Turning plain-text policy documents into plans, tasks, responsibilities and targets."""

@@ -1,0 +1,283 @@
+"""Plans, their sections and tasks, who is responsible for each task, and numeric targets."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import Agency
+
+
+class PlanManager(models.Manager):
+    def get_by_natural_key(self, key: str) -> "Plan":
+        return self.get(key=key)
+
+
+class Plan(models.Model):
+    """A policy document whose numbered actions become tracked tasks."""
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("省级")
+        CITY = "city", _("设区市级")
+
+    key = models.CharField(
+        _("标识"),
+        max_length=255,
+        unique=True,
+        help_text=_("文号；无文号时为“发文单位|标题”。重新导入同一文件时据此更新。"),
+    )
+    title = models.CharField(_("标题"), max_length=255)
+    doc_number = models.CharField(_("文号"), max_length=64, blank=True)
+    issuers = models.ManyToManyField(
+        Agency, verbose_name=_("发文单位"), through="PlanIssuer", related_name="issued_plans"
+    )
+    coordinating_agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("督办单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="coordinated_plans",
+    )
+    issued_on = models.DateField(_("印发日期"), null=True, blank=True)
+    level = models.CharField(_("层级"), max_length=16, choices=Level.choices)
+    period_start = models.PositiveSmallIntegerField(_("起始年度"), null=True, blank=True)
+    period_end = models.PositiveSmallIntegerField(
+        _("截止年度"), null=True, blank=True, help_text=_("实施期末或目标年度，任务默认于该年底到期。")
+    )
+    source_name = models.CharField(_("来源文件"), max_length=255, blank=True)
+    source_encoding = models.CharField(_("文件编码"), max_length=32, blank=True)
+    source_text = models.TextField(_("正文"), blank=True)
+    source_hash = models.CharField(_("正文摘要(SHA-256)"), max_length=64, blank=True)
+
+    objects = PlanManager()
+
+    class Meta:
+        verbose_name = _("规划方案")
+        verbose_name_plural = _("规划方案")
+        ordering = ["-issued_on", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def natural_key(self) -> tuple[str]:
+        return (self.key,)
+
+
+class PlanIssuer(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="issuer_links")
+    agency = models.ForeignKey(Agency, verbose_name=_("发文单位"), on_delete=models.PROTECT)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("发文单位")
+        verbose_name_plural = _("发文单位")
+        ordering = ["order"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "agency"], name="plan_issuer_unique")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.agency)
+
+
+class PlanPartManager(models.Manager):
+    def get_by_natural_key(self, plan_key: str, ref: str):
+        return self.get(plan__key=plan_key, ref=ref)
+
+
+class Section(models.Model):
+    """A heading of the plan (一、… and (一)… under it), kept in document order."""
+
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("规划方案"), on_delete=models.CASCADE, related_name="sections"
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级章节"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+    )
+    ref = models.CharField(_("位置"), max_length=64)
+    number = models.CharField(_("编号"), max_length=16, blank=True)
+    title = models.CharField(_("标题"), max_length=255)
+    order = models.PositiveIntegerField(_("顺序"))
+
+    objects = PlanPartManager()
+
+    class Meta:
+        verbose_name = _("章节")
+        verbose_name_plural = _("章节")
+        ordering = ["plan", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "ref"], name="section_unique_ref")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}{'、' if self.number and not self.parent_id else ''}{self.title}"
+
+    def natural_key(self) -> tuple[str, str]:
+        return (self.plan.key, self.ref)
+
+    natural_key.dependencies = ["tasks_app.plan"]
+
+
+class Task(models.Model):
+    """One numbered action (or sub-measure) of a plan."""
+
+    class Kind(models.TextChoices):
+        ACTION = "action", _("任务")
+        DOMAIN = "domain", _("重点领域/集群")
+        MEASURE = "measure", _("具体措施")
+        SAFEGUARD = "safeguard", _("保障措施")
+        MECHANISM = "mechanism", _("推进机制")
+
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("规划方案"), on_delete=models.CASCADE, related_name="tasks"
+    )
+    section = models.ForeignKey(
+        Section,
+        verbose_name=_("章节"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tasks",
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级任务"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+    )
+    ref = models.CharField(_("位置"), max_length=64)
+    number = models.CharField(_("编号"), max_length=16, blank=True)
+    title = models.CharField(_("标题"), max_length=255)
+    text = models.TextField(_("任务内容"))
+    kind = models.CharField(_("类别"), max_length=16, choices=Kind.choices, default=Kind.ACTION)
+    order = models.PositiveIntegerField(_("顺序"))
+    due_on = models.DateField(_("完成时限"), null=True, blank=True)
+
+    objects = PlanPartManager()
+
+    class Meta:
+        verbose_name = _("任务")
+        verbose_name_plural = _("任务")
+        ordering = ["plan", "order"]
+        constraints = [models.UniqueConstraint(fields=["plan", "ref"], name="task_unique_ref")]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.title}" if self.number.isdigit() else f"{self.number}{self.title}"
+
+    def natural_key(self) -> tuple[str, str]:
+        return (self.plan.key, self.ref)
+
+    natural_key.dependencies = ["tasks_app.plan", "tasks_app.section"]
+
+
+class ResponsibilityManager(models.Manager):
+    def get_by_natural_key(self, plan_key: str, task_ref: str, agency_name: str):
+        return self.get(task__plan__key=plan_key, task__ref=task_ref, agency__name=agency_name)
+
+
+class Responsibility(models.Model):
+    """An agency's part in a task: it leads, supports, or implements it at a lower level."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", _("牵头")
+        SUPPORTING = "supporting", _("配合")
+        IMPLEMENTING = "implementing", _("实施")
+
+    task = models.ForeignKey(
+        Task, verbose_name=_("任务"), on_delete=models.CASCADE, related_name="responsibilities"
+    )
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="responsibilities"
+    )
+    role = models.CharField(_("职责"), max_length=16, choices=Role.choices)
+    focus = models.CharField(_("侧重方向"), max_length=255, blank=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    objects = ResponsibilityManager()
+
+    class Meta:
+        verbose_name = _("责任分工")
+        verbose_name_plural = _("责任分工")
+        ordering = ["task", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "agency"], name="responsibility_unique_agency"),
+            models.UniqueConstraint(
+                fields=["task"], condition=Q(role="lead"), name="responsibility_one_lead"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency}（{self.get_role_display()}）"
+
+    def natural_key(self) -> tuple[str, str, str]:
+        return (self.task.plan.key, self.task.ref, self.agency.name)
+
+    natural_key.dependencies = ["tasks_app.task", "agencies.agency"]
+
+
+class Target(models.Model):
+    """A numeric target of a plan or of one of its tasks (e.g. 建设20个概念验证中心)."""
+
+    class Comparison(models.TextChoices):
+        AT_LEAST = "at_least", _("不少于")
+        ABOUT = "about", _("左右")
+        EXCEEDING = "exceeding", _("超过")
+        RANGE = "range", _("区间")
+
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("规划方案"), on_delete=models.CASCADE, related_name="targets"
+    )
+    task = models.ForeignKey(
+        Task,
+        verbose_name=_("任务"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="targets",
+    )
+    ref = models.CharField(_("位置"), max_length=80)
+    description = models.CharField(_("指标"), max_length=255)
+    quantity = models.DecimalField(_("目标值"), max_digits=20, decimal_places=4)
+    quantity_max = models.DecimalField(
+        _("目标上限"), max_digits=20, decimal_places=4, null=True, blank=True
+    )
+    unit = models.CharField(_("单位"), max_length=16, blank=True)
+    comparison = models.CharField(
+        _("比较方式"), max_length=16, choices=Comparison.choices, default=Comparison.AT_LEAST
+    )
+    year = models.PositiveSmallIntegerField(_("目标年度"), null=True, blank=True)
+    items = models.JSONField(_("具体名单"), default=list, blank=True)
+    phrase = models.CharField(_("原文"), max_length=255, blank=True)
+    order = models.PositiveIntegerField(_("顺序"), default=0)
+
+    objects = PlanPartManager()
+
+    class Meta:
+        verbose_name = _("量化指标")
+        verbose_name_plural = _("量化指标")
+        ordering = ["plan", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "ref"], name="target_unique_ref"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=0), name="target_quantity_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_max__isnull=True) | Q(quantity_max__gte=models.F("quantity")),
+                name="target_range_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.phrase or f"{self.quantity.normalize():f}{self.unit}{self.description}"
+
+    def natural_key(self) -> tuple[str, str]:
+        return (self.plan.key, self.ref)
+
+    natural_key.dependencies = ["tasks_app.plan", "tasks_app.task"]
