@@ -157,6 +157,11 @@ DUBAN_ACCEPT_WITHIN_WORKING_DAYS = env.int("DUBAN_ACCEPT_WITHIN_WORKING_DAYS", d
 # Working days before a due date that turn an item amber.
 DUBAN_AMBER_WITHIN_WORKING_DAYS = env.int("DUBAN_AMBER_WITHIN_WORKING_DAYS", default=10)
 
+# Evidence attachments to progress reports: size limit (bytes); the type is checked by content.
+DUBAN_ATTACHMENT_MAX_BYTES = env.int("DUBAN_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,7 +1,10 @@
 """Plans, their sections and tasks, who is responsible for each task, and numeric targets."""
 
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
@@ -18,6 +21,11 @@ class Plan(models.Model):
     class Level(models.TextChoices):
         PROVINCE = "province", _("省级")
         CITY = "city", _("设区市级")
+
+    class ReportingCycle(models.TextChoices):
+        MONTHLY = "monthly", _("每月")
+        QUARTERLY = "quarterly", _("每季度")
+        HALF_YEARLY = "half_yearly", _("每半年")
 
     key = models.CharField(
         _("标识"),
@@ -48,6 +56,29 @@ class Plan(models.Model):
     source_encoding = models.CharField(_("文件编码"), max_length=32, blank=True)
     source_text = models.TextField(_("正文"), blank=True)
     source_hash = models.CharField(_("正文摘要(SHA-256)"), max_length=64, blank=True)
+    reporting_cycle = models.CharField(
+        _("报送周期"),
+        max_length=16,
+        choices=ReportingCycle.choices,
+        default=ReportingCycle.QUARTERLY,
+    )
+    report_due_day = models.PositiveSmallIntegerField(
+        _("报送日"),
+        default=25,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+        help_text=_("每个报送周期最后一个月的第几日前报送进展。"),
+    )
+    leader_approval_required = models.BooleanField(
+        _("需分管领导审核"),
+        default=False,
+        help_text=_("开启后，经办人提交的办结申请和进展报告须经本单位分管领导审核后再报督办员。"),
+    )
+    progress_margin = models.PositiveSmallIntegerField(
+        _("序时进度容差（百分点）"),
+        default=15,
+        validators=[MaxValueValidator(100)],
+        help_text=_("报送的完成比例落后于序时进度超过该值时亮黄灯。"),
+    )
 
     objects = PlanManager()
 
@@ -190,6 +221,14 @@ class Responsibility(models.Model):
         SUPPORTING = "supporting", _("配合")
         IMPLEMENTING = "implementing", _("实施")
 
+    class Status(models.TextChoices):
+        ASSIGNED = "assigned", _("待签收")
+        IN_PROGRESS = "in_progress", _("办理中")
+        LEADER_REVIEW = "leader_review", _("待领导审核")
+        COMPLETION_REQUESTED = "completion_requested", _("待审核")
+        COMPLETED = "completed", _("已办结")
+        SUSPENDED = "suspended", _("已中止")
+
     task = models.ForeignKey(
         Task, verbose_name=_("任务"), on_delete=models.CASCADE, related_name="responsibilities"
     )
@@ -200,12 +239,49 @@ class Responsibility(models.Model):
     focus = models.CharField(_("侧重方向"), max_length=255, blank=True)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
+    # Workflow state. Changed only by tasks_app.services.workflow, which records an Event each time.
+    status = models.CharField(
+        _("办理状态"), max_length=24, choices=Status.choices, default=Status.ASSIGNED
+    )
+    assigned_at = models.DateTimeField(_("交办时间"), default=timezone.now)
+    accepted_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    completed_late = models.BooleanField(_("超期办结"), default=False)
+    due_on = models.DateField(_("完成时限"), null=True, blank=True)
+    original_due_on = models.DateField(
+        _("原定时限"), null=True, blank=True, help_text=_("延期前的时限，用于考核。")
+    )
+    progress_percent = models.PositiveSmallIntegerField(
+        _("完成比例(%)"), default=0, validators=[MaxValueValidator(100)]
+    )
+    last_reported_at = models.DateTimeField(_("最近报送"), null=True, blank=True)
+    # Precomputed dates keep the colour rules a plain comparison with today (see selectors).
+    behind_schedule_on = models.DateField(
+        _("落后序时进度日期"),
+        null=True,
+        blank=True,
+        help_text=_("自该日起，已报完成比例落后于序时进度超过容差。"),
+    )
+    next_report_due_on = models.DateField(_("下次报送截止"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("督办升级时间"), null=True, blank=True)
+    assignees = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("经办人"),
+        blank=True,
+        related_name="assigned_responsibilities",
+    )
+    version = models.PositiveIntegerField(_("版本"), default=1)
+
     objects = ResponsibilityManager()
 
     class Meta:
         verbose_name = _("责任分工")
         verbose_name_plural = _("责任分工")
         ordering = ["task", "order"]
+        indexes = [
+            models.Index(fields=["agency", "status", "due_on"], name="resp_agency_status_due"),
+            models.Index(fields=["status", "due_on"], name="resp_status_due"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["task", "agency"], name="responsibility_unique_agency"),
             models.UniqueConstraint(
@@ -215,6 +291,18 @@ class Responsibility(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency}（{self.get_role_display()}）"
+
+    FINAL_STATUSES = (Status.COMPLETED, Status.SUSPENDED)
+    OPEN_STATUSES = (
+        Status.ASSIGNED,
+        Status.IN_PROGRESS,
+        Status.LEADER_REVIEW,
+        Status.COMPLETION_REQUESTED,
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
 
     def natural_key(self) -> tuple[str, str, str]:
         return (self.task.plan.key, self.task.ref, self.agency.name)

@@ -1,0 +1,176 @@
+"""Who may see and do what. The one place that decides; admin, API, exports and feeds ask it.
+
+Rules:
+- Administrators (superusers) see and do everything.
+- Coordinators (督办员) see everything in the plans their agency coordinates, and decide there.
+- Agency staff (经办人) and leaders (分管领导) see the tasks on which their agency has a
+  responsibility, act only on their own agency's responsibilities, and — on tasks their agency
+  leads — also see the other agencies' responsibilities and reports.
+- Anyone else sees nothing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from agencies.models import Agency, User
+
+from .models import Event, ExtensionRequest, Plan, Responsibility, Target, Task
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+
+def is_administrator(user: User | AnonymousUser) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_superuser)
+
+
+def is_coordinator(user: User | AnonymousUser) -> bool:
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and user.role == User.Role.COORDINATOR
+        and user.agency_id is not None
+    )
+
+
+def is_agency_member(user: User | AnonymousUser) -> bool:
+    """Staff or leader of an agency (the people who do the work)."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and user.role in (User.Role.STAFF, User.Role.LEADER)
+        and user.agency_id is not None
+    )
+
+
+def can_use_service(user: User | AnonymousUser) -> bool:
+    return is_administrator(user) or is_coordinator(user) or is_agency_member(user)
+
+
+def plans_visible_to(user: User | AnonymousUser) -> QuerySet[Plan]:
+    plans = Plan.objects.all()
+    if is_administrator(user):
+        return plans
+    if is_coordinator(user):
+        return plans.filter(coordinating_agency_id=user.agency_id)
+    if is_agency_member(user):
+        return plans.filter(
+            Exists(
+                Responsibility.objects.filter(
+                    task__plan_id=OuterRef("pk"), agency_id=user.agency_id
+                )
+            )
+        )
+    return plans.none()
+
+
+def tasks_visible_to(user: User | AnonymousUser) -> QuerySet[Task]:
+    tasks = Task.objects.all()
+    if is_administrator(user):
+        return tasks
+    if is_coordinator(user):
+        return tasks.filter(plan__coordinating_agency_id=user.agency_id)
+    if is_agency_member(user):
+        return tasks.filter(
+            Exists(Responsibility.objects.filter(task_id=OuterRef("pk"), agency_id=user.agency_id))
+        )
+    return tasks.none()
+
+
+def _led_by_own_agency(user: User) -> Q:
+    """Responsibilities on tasks that the user's agency leads."""
+    return Q(
+        Exists(
+            Responsibility.objects.filter(
+                task_id=OuterRef("task_id"),
+                agency_id=user.agency_id,
+                role=Responsibility.Role.LEAD,
+            )
+        )
+    )
+
+
+def responsibilities_visible_to(user: User | AnonymousUser) -> QuerySet[Responsibility]:
+    responsibilities = Responsibility.objects.all()
+    if is_administrator(user):
+        return responsibilities
+    if is_coordinator(user):
+        return responsibilities.filter(task__plan__coordinating_agency_id=user.agency_id)
+    if is_agency_member(user):
+        return responsibilities.filter(Q(agency_id=user.agency_id) | _led_by_own_agency(user))
+    return responsibilities.none()
+
+
+def targets_visible_to(user: User | AnonymousUser) -> QuerySet[Target]:
+    targets = Target.objects.all()
+    if is_administrator(user):
+        return targets
+    if is_coordinator(user):
+        return targets.filter(plan__coordinating_agency_id=user.agency_id)
+    if is_agency_member(user):
+        return targets.filter(task__in=tasks_visible_to(user))
+    return targets.none()
+
+
+def events_visible_to(user: User | AnonymousUser) -> QuerySet[Event]:
+    events = Event.objects.all()
+    if is_administrator(user):
+        return events
+    if is_coordinator(user):
+        return events.filter(task__plan__coordinating_agency_id=user.agency_id)
+    if is_agency_member(user):
+        return events.filter(responsibility__in=responsibilities_visible_to(user))
+    return events.none()
+
+
+def extension_requests_visible_to(user: User | AnonymousUser) -> QuerySet[ExtensionRequest]:
+    requests = ExtensionRequest.objects.all()
+    if is_administrator(user):
+        return requests
+    if is_coordinator(user) or is_agency_member(user):
+        return requests.filter(responsibility__in=responsibilities_visible_to(user))
+    return requests.none()
+
+
+def agencies_visible_to(user: User | AnonymousUser) -> QuerySet[Agency]:
+    """Coordinators pick agencies when (re)assigning; staff only see their own agency."""
+    agencies = Agency.objects.all()
+    if is_administrator(user) or is_coordinator(user):
+        return agencies
+    if is_agency_member(user):
+        return agencies.filter(pk=user.agency_id)
+    return agencies.none()
+
+
+# --- What a user is to one responsibility -----------------------------------------------------
+
+
+class Capacity:
+    """The capacities in which a user may act on a responsibility (see services.workflow)."""
+
+    OWN_STAFF = "own_staff"  # staff or leader of the responsible agency
+    OWN_LEADER = "own_leader"  # leader of the responsible agency
+    COORDINATOR = "coordinator"  # coordinator of the task's plan, or an administrator
+
+
+def capacities(user: User | AnonymousUser, responsibility: Responsibility) -> frozenset[str]:
+    """Every capacity `user` holds towards `responsibility` (needs task.plan loaded)."""
+    held: set[str] = set()
+    if is_administrator(user) or (
+        is_coordinator(user) and responsibility.task.plan.coordinating_agency_id == user.agency_id
+    ):
+        held.add(Capacity.COORDINATOR)
+    if is_agency_member(user) and user.agency_id == responsibility.agency_id:
+        held.add(Capacity.OWN_STAFF)
+        if user.role == User.Role.LEADER:
+            held.add(Capacity.OWN_LEADER)
+    return frozenset(held)
+
+
+def can_coordinate_plan(user: User | AnonymousUser, plan: Plan) -> bool:
+    return is_administrator(user) or (
+        is_coordinator(user) and plan.coordinating_agency_id == user.agency_id
+    )

@@ -1,0 +1,144 @@
+"""Reads that matter: the traffic-light colour, overdue lists, counts. Used by admin, API, reminders.
+
+The colour is one database expression (`colour_expression`), so every list, count, filter and
+export agrees with every other, and nothing is computed row by row in templates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Case, CharField, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Responsibility, Task
+
+S = Responsibility.Status
+
+
+class Colour:
+    RED = "red"
+    AMBER = "amber"
+    GREEN = "green"
+    GREY = "grey"
+
+    CHOICES = (
+        (RED, _("红灯（逾期）")),
+        (AMBER, _("黄灯（临期或滞后）")),
+        (GREEN, _("绿灯（正常）")),
+        (GREY, _("灰色（已办结或中止）")),
+    )
+    LABELS = dict(CHOICES)
+    RANK = {RED: 0, AMBER: 1, GREEN: 2, GREY: 3}
+
+
+@dataclass(frozen=True)
+class ColourRules:
+    """The dates the colour rules compare with, fixed once per request or sweep."""
+
+    today: dt.date
+    amber_until: dt.date  # due on or before this day (and not overdue): amber
+    accept_by_threshold: dt.date  # assigned on or before this day and not accepted: 签收 overdue
+
+    @classmethod
+    def on(cls, today: dt.date | None = None) -> ColourRules:
+        from .working_days import WorkingCalendar
+
+        today = today or timezone.localdate()
+        calendar = WorkingCalendar.load()
+        return cls(
+            today=today,
+            amber_until=calendar.add(today, settings.DUBAN_AMBER_WITHIN_WORKING_DAYS),
+            accept_by_threshold=calendar.add(today, -settings.DUBAN_ACCEPT_WITHIN_WORKING_DAYS),
+        )
+
+
+def _q(prefix: str, **lookups) -> Q:
+    return Q(**{f"{prefix}{key}": value for key, value in lookups.items()})
+
+
+def colour_conditions(rules: ColourRules, prefix: str = "") -> dict[str, Q]:
+    """The condition for each colour, on Responsibility (or through `prefix`, e.g. "responsibilities__")."""
+    final = _q(prefix, status__in=Responsibility.FINAL_STATUSES)
+    red = ~final & _q(prefix, due_on__lt=rules.today)
+    amber = (
+        ~final
+        & ~red
+        & (
+            _q(prefix, due_on__lte=rules.amber_until)
+            | _q(prefix, behind_schedule_on__lte=rules.today)
+            | _q(prefix, status=S.IN_PROGRESS, next_report_due_on__lt=rules.today)
+        )
+    )
+    return {Colour.GREY: final, Colour.RED: red, Colour.AMBER: amber}
+
+
+def colour_expression(rules: ColourRules) -> Case:
+    """Red: overdue. Amber: due within N working days, behind 序时进度, or a report overdue.
+    Green: otherwise. Grey: completed or suspended."""
+    conditions = colour_conditions(rules)
+    return Case(
+        When(conditions[Colour.GREY], then=Value(Colour.GREY)),
+        When(conditions[Colour.RED], then=Value(Colour.RED)),
+        When(conditions[Colour.AMBER], then=Value(Colour.AMBER)),
+        default=Value(Colour.GREEN),
+        output_field=CharField(),
+    )
+
+
+def colour_rank_expression(rules: ColourRules) -> Case:
+    conditions = colour_conditions(rules)
+    return Case(
+        When(conditions[Colour.GREY], then=Value(Colour.RANK[Colour.GREY])),
+        When(conditions[Colour.RED], then=Value(Colour.RANK[Colour.RED])),
+        When(conditions[Colour.AMBER], then=Value(Colour.RANK[Colour.AMBER])),
+        default=Value(Colour.RANK[Colour.GREEN]),
+        output_field=IntegerField(),
+    )
+
+
+def colour_filter(rules: ColourRules, colour: str) -> Q:
+    """A WHERE condition for one colour (index-friendly, no annotation needed)."""
+    conditions = colour_conditions(rules)
+    if colour == Colour.GREEN:
+        return ~conditions[Colour.GREY] & ~conditions[Colour.RED] & ~conditions[Colour.AMBER]
+    return conditions[colour]
+
+
+def acceptance_overdue(rules: ColourRules) -> Q:
+    """Assigned, and not accepted within N working days (签收超时)."""
+    return Q(status=S.ASSIGNED, assigned_at__date__lte=rules.accept_by_threshold)
+
+
+def with_colour(
+    responsibilities: QuerySet[Responsibility], rules: ColourRules
+) -> QuerySet[Responsibility]:
+    return responsibilities.annotate(
+        colour=colour_expression(rules), colour_rank=colour_rank_expression(rules)
+    )
+
+
+def tasks_with_state(tasks: QuerySet[Task], rules: ColourRules) -> QuerySet[Task]:
+    """Tasks with the lead's status (None: lead to be assigned) and the worst colour among them."""
+    lead = Responsibility.objects.filter(task_id=OuterRef("pk"), role=Responsibility.Role.LEAD)
+    worst = (
+        Responsibility.objects.filter(task_id=OuterRef("pk"))
+        .annotate(rank=colour_rank_expression(rules))
+        .order_by("rank")
+        .values("rank")[:1]
+    )
+    return tasks.annotate(
+        lead_status=Subquery(lead.values("status")[:1]),
+        lead_agency_id=Subquery(lead.values("agency_id")[:1]),
+        colour_rank=Subquery(worst, output_field=IntegerField()),
+    )
+
+
+def days_left(responsibility: Responsibility, today: dt.date) -> int | None:
+    """Calendar days until the deadline (negative: days overdue); None without a deadline."""
+    if responsibility.due_on is None:
+        return None
+    return (responsibility.due_on - today).days
