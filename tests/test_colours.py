@@ -22,7 +22,9 @@ def national_day_2024():
             WorkingDayException(date=dt.date(2024, 9, 29), is_working_day=True, note="调休上班"),
             WorkingDayException(date=dt.date(2024, 10, 12), is_working_day=True, note="调休上班"),
             *[
-                WorkingDayException(date=dt.date(2024, 10, day), is_working_day=False, note="国庆节")
+                WorkingDayException(
+                    date=dt.date(2024, 10, day), is_working_day=False, note="国庆节"
+                )
                 for day in range(1, 8)
                 if dt.date(2024, 10, day).weekday() < 5
             ],
@@ -85,7 +87,9 @@ def test_behind_schedule_from_tomorrow_is_still_green(rules):
 
 def test_report_overdue_since_yesterday_is_amber(rules):
     yesterday = TODAY - dt.timedelta(days=1)
-    assert _colour(rules, due_on=dt.date(2026, 12, 31), next_report_due_on=yesterday) == Colour.AMBER
+    assert (
+        _colour(rules, due_on=dt.date(2026, 12, 31), next_report_due_on=yesterday) == Colour.AMBER
+    )
 
 
 def test_report_due_today_is_not_late(rules):

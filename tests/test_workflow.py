@@ -5,6 +5,7 @@ import threading
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from agencies.models import User
 from tasks_app.errors import InvalidInput, PermissionDenied, StaleObject, TransitionNotAllowed
@@ -219,8 +220,13 @@ def test_accepting_starts_the_reporting_schedule(world, settings):
         responsibility_id=world.lead.pk, action=Action.ACCEPT, actor=world.staff_a
     )
 
+    # The plan runs 2024-01-01..2026-12-31 with a 15-point margin: 0 % reported is behind from
+    # 15 % of the span on (164 days in), and the first report is due this period.
     assert accepted.accepted_at is not None
-    assert accepted.next_report_due_on is not None
+    assert accepted.next_report_due_on >= timezone.localdate()
+    assert accepted.behind_schedule_on == dt.date(2024, 1, 1) + dt.timedelta(
+        days=1095 * 15 // 100 + 1
+    )
 
 
 def test_completion_after_the_deadline_is_recorded_as_late(world):

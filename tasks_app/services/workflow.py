@@ -185,6 +185,7 @@ def responsibility_transition(
         responsibility.next_report_due_on = scheduling.first_report_due(
             plan=responsibility.task.plan, starting=timezone.localdate(now)
         )
+        _refresh_schedule(responsibility)
     elif action == Action.APPROVE_COMPLETION:
         responsibility.completed_at = now
         due = responsibility.due_on
