@@ -40,6 +40,7 @@ check: install
 ## bench: performance scripts (not part of `make test`).
 bench: install
 	$(PY) bench/import_seeds.py
+	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/duban}" $(PY) bench/admin_pages.py
 
 ## fixtures: regenerate fixtures/plans.json from fixtures/sources/ (review the diff!).
 fixtures: install

@@ -1,39 +1,83 @@
-"""Agencies, their names and reminder desks, and users, in the admin."""
+"""Agencies, their names and reminder desks, and users, in the admin.
+
+Administrators edit agencies and users. Coordinators see every agency (they assign tasks to
+them); agency staff and leaders see only their own agency. Users are for administrators only.
+"""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.utils.translation import gettext_lazy as _
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from tasks_app.access import agencies_visible_to, events_visible_to, is_administrator
+from tasks_app.admin.scoped import ScopedAdmin, ScopedInline
 
 from .models import Agency, AgencyAlias, ReminderContact, User
 
 
-class AgencyAliasInline(admin.TabularInline):
+class AgencyAliasInline(ScopedInline):
     model = AgencyAlias
-    extra = 0
 
 
-class ReminderContactInline(admin.TabularInline):
+class ReminderContactInline(ScopedInline):
     model = ReminderContact
-    extra = 0
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(ScopedAdmin):
+    scope = agencies_visible_to
     list_display = ["name", "short_name", "kind", "level", "parent", "verified"]
     list_filter = ["kind", "level", "verified"]
     search_fields = ["name", "short_name", "aliases__name"]
     autocomplete_fields = ["parent"]
     inlines = [AgencyAliasInline, ReminderContactInline]
     list_select_related = ["parent"]
+    ordering = ["order", "id"]
+
+    def history_events(self, request: HttpRequest, obj: Agency):
+        return events_visible_to(request.user).filter(responsibility__agency=obj)
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    """Administrators only; to everyone else users do not exist here (403 on the list, 404 on a
+    user's pages)."""
+
     list_display = ["username", "last_name", "first_name", "agency", "role", "is_active"]
     list_filter = ["role", "is_active", "is_superuser"]
     list_select_related = ["agency"]
     autocomplete_fields = ["agency"]
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
-        (_("单位与角色"), {"fields": ("agency", "role")}),
+        (gettext_lazy("单位与角色"), {"fields": ("agency", "role")}),
     )
+    add_fieldsets = (
+        *DjangoUserAdmin.add_fieldsets,
+        (gettext_lazy("单位与角色"), {"fields": ("agency", "role")}),
+    )
+
+    def get_queryset(self, request: HttpRequest):
+        users = super().get_queryset(request)
+        return users if is_administrator(request.user) else users.none()
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field=None):
+        found = super().get_object(request, object_id, from_field)
+        if found is None:
+            raise Http404(_("没有找到该记录，或您无权查看。"))
+        return found
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_administrator(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_administrator(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return is_administrator(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_administrator(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_administrator(request.user)

@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.http import HttpResponse
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
+
+from tasks_app.admin.start import admin_start
 
 
 def healthz(request):
@@ -11,5 +13,8 @@ def healthz(request):
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("healthz", healthz),
+    # Staff land on "我的任务", coordinators on their start page; see tasks_app.admin.start.
+    path("admin/", admin_start, name="admin_start"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("tasks_app.api.urls")),
 ]

@@ -174,3 +174,37 @@ def can_coordinate_plan(user: User | AnonymousUser, plan: Plan) -> bool:
     return is_administrator(user) or (
         is_coordinator(user) and plan.coordinating_agency_id == user.agency_id
     )
+
+
+# --- Progress reports (进展反馈) -----------------------------------------------------------------
+
+from .models import ProgressReport, ReportAttachment  # noqa: E402
+
+
+def reports_visible_to(user: User | AnonymousUser) -> QuerySet[ProgressReport]:
+    """Reports on the responsibilities the user may see: an agency sees its own reports, and on
+    tasks it leads also the other agencies' (to consolidate them); coordinators see their plans'."""
+    reports = ProgressReport.objects.all()
+    if is_administrator(user):
+        return reports
+    if is_coordinator(user) or is_agency_member(user):
+        return reports.filter(responsibility__in=responsibilities_visible_to(user))
+    return reports.none()
+
+
+def attachments_visible_to(user: User | AnonymousUser) -> QuerySet[ReportAttachment]:
+    """Attachments of the reports the user may see (downloads must ask this, not the URL)."""
+    attachments = ReportAttachment.objects.all()
+    if is_administrator(user):
+        return attachments
+    return attachments.filter(report__in=reports_visible_to(user))
+
+
+# --- Who else is on a task (admin change pages, the agency × task matrix) ------------------------
+
+
+def task_agencies_visible_to(user: User | AnonymousUser) -> QuerySet[Responsibility]:
+    """Every responsibility on the tasks the user can see, for showing *which agency holds which
+    role* — what the plan itself prints. Their status, reports and history are still only shown
+    where responsibilities_visible_to allows."""
+    return Responsibility.objects.filter(task__in=tasks_visible_to(user))

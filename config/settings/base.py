@@ -142,13 +142,52 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {}
 
 # --- REST framework -------------------------------------------------------------------------
+# The API under /api/v1/ (tasks_app.api; see README "API"). Per-user revocable tokens first, so
+# that an anonymous call gets 401 with a challenge; the session for the browser (and Swagger UI).
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "tasks_app.api.schema.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "tasks_app.api.authentication.AccessTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "tasks_app.api.pagination.IdCursorPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": ["tasks_app.api.throttling.PerUserThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env("API_THROTTLE_USER", default="1200/minute"),
+        "calendar": env("API_THROTTLE_CALENDAR", default="60/minute"),
+    },
+    "EXCEPTION_HANDLER": "tasks_app.api.errors.api_exception_handler",
+    "URL_FORMAT_OVERRIDE": None,
+    "DEFAULT_METADATA_CLASS": None,  # OPTIONS: 405; the OpenAPI schema describes the API
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "督查督办 API",
+    "DESCRIPTION": (
+        "江苏省规划任务督查督办服务的 REST API。认证：`Authorization: Token <令牌>`（/api/v1/tokens/ "
+        "创建、吊销）或浏览器会话。更新须带 If-Match（详情响应头中的 ETag）。错误统一为 "
+        "{code, message, field_errors}；Accept-Language: en 返回英文说明。"
+    ),
     "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],  # the schema and Swagger UI are public; the API is not
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "ResponsibilityStatusEnum": "tasks_app.models.plans.Responsibility.Status",
+        "ResponsibilityRoleEnum": "tasks_app.models.plans.Responsibility.Role",
+        "ColourEnum": "tasks_app.api.schema.COLOUR_CHOICES",
+        "TransitionActionEnum": "tasks_app.api.schema.TRANSITION_ACTIONS",
+        "EventActionEnum": "tasks_app.models.workflow.Action",
+        "AgencyKindEnum": "agencies.models.Agency.Kind",
+        "AgencyLevelEnum": "agencies.models.Agency.Level",
+        "TaskKindEnum": "tasks_app.models.plans.Task.Kind",
+        "PlanLevelEnum": "tasks_app.models.plans.Plan.Level",
+        "ReportStatusEnum": "tasks_app.models.reports.ProgressReport.Status",
+        "ExtensionStatusEnum": "tasks_app.models.workflow.ExtensionRequest.Status",
+    },
 }
 
 # --- Domain settings ------------------------------------------------------------------------
@@ -168,3 +207,54 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# --- Reminders (催办) — owned by tasks_app.reminders; see README "Reminders" ----------------------
+# Defaults for every plan; a plan's ReminderPolicy (admin) overrides any of the rule settings.
+from celery.schedules import crontab  # noqa: E402
+
+REMINDERS_SEND_AT = env("REMINDERS_SEND_AT", default="09:00")  # local time, on working days
+REMINDERS_DUE_SOON_OFFSETS = tuple(
+    env.list("REMINDERS_DUE_SOON_OFFSETS", cast=int, default=[10, 3, 1])
+)
+REMINDERS_OVERDUE_EVERY = env.int("REMINDERS_OVERDUE_EVERY", default=5)
+# 签收 is chased once DUBAN_ACCEPT_WITHIN_WORKING_DAYS have passed, then every N working days.
+REMINDERS_ACCEPT_EVERY = env.int("REMINDERS_ACCEPT_EVERY", default=5)
+REMINDERS_REPORT_DUE_OFFSETS = tuple(
+    env.list("REMINDERS_REPORT_DUE_OFFSETS", cast=int, default=[3])
+)
+REMINDERS_ESCALATE_AFTER_OVERDUE = env.int("REMINDERS_ESCALATE_AFTER_OVERDUE", default=10)
+REMINDERS_ESCALATE_AFTER_REMINDERS = env.int("REMINDERS_ESCALATE_AFTER_REMINDERS", default=3)
+# Unanswered reminders older than this (calendar days) no longer count towards escalation.
+REMINDERS_ESCALATION_LOOKBACK_DAYS = env.int("REMINDERS_ESCALATION_LOOKBACK_DAYS", default=90)
+# Delivery: a claimed email is leased; a lease that runs out (worker killed) is claimed again.
+REMINDERS_SEND_LEASE_SECONDS = env.int("REMINDERS_SEND_LEASE_SECONDS", default=300)
+REMINDERS_SMTP_MAX_ATTEMPTS = env.int("REMINDERS_SMTP_MAX_ATTEMPTS", default=8)
+REMINDERS_SMTP_BACKOFF_SECONDS = env.int("REMINDERS_SMTP_BACKOFF_SECONDS", default=60)
+REMINDERS_SMTP_BACKOFF_MAX_SECONDS = env.int("REMINDERS_SMTP_BACKOFF_MAX_SECONDS", default=3600)
+REMINDERS_DELIVERY_BATCH = env.int("REMINDERS_DELIVERY_BATCH", default=50)
+REMINDERS_DELIVER_DUE_EVERY_SECONDS = env.int("REMINDERS_DELIVER_DUE_EVERY_SECONDS", default=60)
+REMINDERS_CELERY_QUEUE = env("REMINDERS_CELERY_QUEUE", default="celery")
+REMINDERS_MESSAGE_ID_DOMAIN = env("REMINDERS_MESSAGE_ID_DOMAIN", default="")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+
+_reminders_hour, _reminders_minute = (int(part) for part in REMINDERS_SEND_AT.split(":"))
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # The sweep itself skips days that are not working days (official calendar).
+        "reminders-sweep": {
+            "task": "tasks_app.reminders.tasks.reminders_sweep",
+            "schedule": crontab(hour=_reminders_hour, minute=_reminders_minute),
+        },
+        # Retries that are due, expired leases (worker killed), broker messages lost.
+        "reminders-deliver-due": {
+            "task": "tasks_app.reminders.tasks.reminders_deliver_due",
+            "schedule": float(REMINDERS_DELIVER_DUE_EVERY_SECONDS),
+        },
+        # Today's sweep if beat was down at the send time (a no-op once it ran).
+        "reminders-sweep-if-missed": {
+            "task": "tasks_app.reminders.tasks.reminders_sweep_if_missed",
+            "schedule": 600.0,
+        },
+    }
+)
+# --- end of Reminders ------------------------------------------------------------------------

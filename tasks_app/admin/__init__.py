@@ -1,3 +1,10 @@
 """The Chinese admin for plans, tasks and the workflow, one module per concept."""
 
 from . import calendar, plans  # noqa: F401
+
+# isort: split
+from . import reminders  # noqa: F401  reminders: log, emails, preview, per-plan rules
+
+# isort: split
+# The workflow admin: "我的任务", the coordinator's start page, tasks, targets, records.
+from . import records, responsibilities, tasks  # noqa: F401

@@ -1,62 +1,125 @@
-"""Plans, tasks, responsibilities and targets in the admin (read-mostly until the workflow lands)."""
+"""Plans in the admin: everyone sees the plans they are involved in; a plan's coordinators edit its
+reporting settings; administrators edit everything. The plan page links to the agency × task
+responsibility matrix (Excel, CSV) for a circular (通报)."""
+
+from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy
 
-from tasks_app.models import Plan, PlanIssuer, Responsibility, Section, Target, Task
+from tasks_app.access import (
+    can_coordinate_plan,
+    events_visible_to,
+    is_administrator,
+    plans_visible_to,
+)
+from tasks_app.models import Plan, PlanIssuer, Section
+
+from .exporting import matrix_view
+from .scoped import ScopedAdmin, ScopedInline, is_coordinating
 
 
-class PlanIssuerInline(admin.TabularInline):
+class PlanIssuerInline(ScopedInline):
     model = PlanIssuer
-    extra = 0
     autocomplete_fields = ["agency"]
 
 
-class SectionInline(admin.TabularInline):
+class SectionInline(ScopedInline):
     model = Section
-    extra = 0
     fields = ["number", "title", "parent", "order"]
     show_change_link = False
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "parent":
+            kwargs["queryset"] = Section.objects.filter(plan__in=plans_visible_to(request.user))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
-    list_display = ["title", "doc_number", "issued_on", "level", "period_end", "coordinating_agency"]
-    list_filter = ["level"]
+class PlanAdmin(ScopedAdmin):
+    scope = plans_visible_to
+    list_display = [
+        "title",
+        "doc_number",
+        "issued_on",
+        "level",
+        "period_end",
+        "coordinating_agency",
+        "reporting_cycle",
+        "matrix_links",
+    ]
+    list_filter = ["level", "reporting_cycle"]
     search_fields = ["title", "doc_number", "key"]
+    list_select_related = ["coordinating_agency"]
+    ordering = ["-issued_on", "id"]
     inlines = [PlanIssuerInline, SectionInline]
     autocomplete_fields = ["coordinating_agency"]
-    readonly_fields = ["source_hash", "source_encoding", "source_name"]
+    change_form_template = "admin/tasks_app/plan/change_form.html"
+    reporting_fields = (
+        "reporting_cycle",
+        "report_due_day",
+        "leader_approval_required",
+        "progress_margin",
+    )
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "key",
+                    "title",
+                    "doc_number",
+                    "issued_on",
+                    "level",
+                    "period_start",
+                    "period_end",
+                    "coordinating_agency",
+                ]
+            },
+        ),
+        (gettext_lazy("进展报送与审核"), {"fields": list(reporting_fields)}),
+        (
+            gettext_lazy("来源"),
+            {
+                "classes": ["collapse"],
+                "fields": ["source_name", "source_encoding", "source_hash", "source_text"],
+            },
+        ),
+    ]
 
+    def may_change(self, request: HttpRequest, obj=None) -> bool:
+        if obj is None:
+            return is_coordinating(request)
+        return can_coordinate_plan(request.user, obj)
 
-class ResponsibilityInline(admin.TabularInline):
-    model = Responsibility
-    extra = 0
-    fields = ["agency", "role", "focus", "order"]
-    autocomplete_fields = ["agency"]
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        always = ["source_hash", "source_encoding", "source_name"]
+        if is_administrator(request.user):
+            return always
+        every = [f for _name, options in self.fieldsets for f in options["fields"]]
+        return [f for f in every if f not in self.reporting_fields]
 
+    @admin.display(description=gettext_lazy("责任矩阵"))
+    def matrix_links(self, plan: Plan) -> str:
+        return format_html(
+            '<a class="duban-matrix-xlsx" href="{}">Excel</a> · '
+            '<a class="duban-matrix-csv" href="{}">CSV</a>',
+            reverse("admin:tasks_app_plan_matrix", args=[plan.pk, "xlsx"]),
+            reverse("admin:tasks_app_plan_matrix", args=[plan.pk, "csv"]),
+        )
 
-class TargetInline(admin.TabularInline):
-    model = Target
-    fk_name = "task"
-    extra = 0
-    fields = ["description", "quantity", "quantity_max", "unit", "comparison", "year", "items"]
+    def history_events(self, request: HttpRequest, obj: Plan):
+        return events_visible_to(request.user).filter(plan=obj)
 
-
-@admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "plan", "section", "kind", "due_on"]
-    list_filter = ["plan", "kind"]
-    search_fields = ["title", "text", "number"]
-    list_select_related = ["plan", "section"]
-    inlines = [ResponsibilityInline, TargetInline]
-    autocomplete_fields = ["parent"]
-    raw_id_fields = ["section"]
-
-
-@admin.register(Target)
-class TargetAdmin(admin.ModelAdmin):
-    list_display = ["description", "quantity", "unit", "comparison", "year", "plan", "task"]
-    list_filter = ["plan", "year", "comparison"]
-    search_fields = ["description", "phrase"]
-    list_select_related = ["plan", "task"]
-    raw_id_fields = ["task"]
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/matrix/<str:fmt>/",
+                self.admin_site.admin_view(matrix_view(self)),
+                name="tasks_app_plan_matrix",
+            ),
+            *super().get_urls(),
+        ]

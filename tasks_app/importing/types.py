@@ -62,3 +62,4 @@ class ParsedPlan:
     sections: list[ParsedSection] = field(default_factory=list)
     tasks: list[ParsedTask] = field(default_factory=list)
     targets: list[ParsedTarget] = field(default_factory=list)  # plan-level goals
+    source_name: str = ""  # the file it came from, for the record

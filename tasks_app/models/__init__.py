@@ -16,3 +16,36 @@ __all__ = [
     "Task",
     "WorkingDayException",
 ]
+
+# Reminders (催办): tasks_app.reminders
+from .reminders import (
+    DeliveryAttempt,
+    Grade,
+    RecipientRole,
+    ReminderDigest,
+    ReminderEntry,
+    ReminderKind,
+    ReminderPolicy,
+    ReminderSweep,
+)
+
+__all__ += [
+    "DeliveryAttempt",
+    "Grade",
+    "RecipientRole",
+    "ReminderDigest",
+    "ReminderEntry",
+    "ReminderKind",
+    "ReminderPolicy",
+    "ReminderSweep",
+]
+
+# Progress reports (进展反馈): tasks_app.services.reports
+from .reports import ProgressReport, ReportAttachment, ReportTargetValue  # noqa: E402
+
+__all__ += ["ProgressReport", "ReportAttachment", "ReportTargetValue"]
+
+# API and calendar-feed tokens: tasks_app.api
+from .api import AccessToken  # noqa: E402
+
+__all__ += ["AccessToken"]

@@ -1,0 +1,659 @@
+#!/usr/bin/env python
+"""Reminder sweep at scale (not part of `make test`).
+
+Builds 1,000,000 synthetic responsibilities in a throwaway PostgreSQL database (generated with
+INSERT … SELECT generate_series), then prints:
+
+1. the time of one sweep (tasks_app.reminders.sweep, through the ORM) next to hand-written raw SQL
+   `INSERT … SELECT … ON CONFLICT DO NOTHING` statements doing the same selection into a copy of
+   the ledger, and the ratio (must be ≤ 2×); both produce the same rows (checked);
+2. a second sweep of the same day, which must insert nothing;
+3. rendering and sending the day's emails to a local aiosmtpd server, in emails per second
+   (must be ≥ 500).
+
+Usage:  DATABASE_URL=postgres://user@127.0.0.1:5432/anything .venv/bin/python bench/reminder_sweep.py
+        [--responsibilities 1000000] [--agencies 5000] [--emails 5000] [--keep]
+The database named by DATABASE_URL is left alone: the bench creates `<name>_bench_reminders`
+next to it and drops it at the end (unless --keep).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DAY = dt.date(2025, 3, 12)  # a Wednesday; the sweep's "today"
+ACTIONABLE = "('assigned', 'in_progress', 'leader_review')"
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--responsibilities", type=int, default=1_000_000)
+    parser.add_argument("--agencies", type=int, default=10_000)
+    parser.add_argument("--emails", type=int, default=5000, help="at most this many to send")
+    parser.add_argument("--processes", type=int, default=4, help="delivery processes")
+    parser.add_argument("--rounds", type=int, default=3, help="raw SQL / sweep repetitions")
+    parser.add_argument("--keep", action="store_true", help="keep the throwaway database")
+    return parser.parse_args()
+
+
+def _throwaway_database(url: str) -> tuple[str, str]:
+    """(admin URL, bench URL): an empty database next to the one DATABASE_URL names: created if
+    missing, emptied if left over from an earlier run, another name if that one is unusable (a
+    DROP DATABASE interrupted earlier leaves it invalid)."""
+    import psycopg
+
+    parts = urlsplit(url)
+    if not parts.scheme.startswith("postgres"):
+        sys.exit("DATABASE_URL 须指向 PostgreSQL（postgres://…）。")
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    base = (parts.path.lstrip("/") or "duban") + "_bench_reminders"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        for name in [base, *(f"{base}_{n}" for n in range(2, 10))]:
+            row = connection.execute(
+                "SELECT datconnlimit FROM pg_database WHERE datname = %s", [name]
+            ).fetchone()
+            if row is None:
+                connection.execute(f'CREATE DATABASE "{name}"')
+            elif row[0] == -2:  # invalid
+                continue
+            bench_url = urlunsplit(parts._replace(path=f"/{name}"))
+            _empty(bench_url)
+            return admin_url, bench_url
+    sys.exit(f"没有可用的基准测试数据库名（{base}…）。")
+
+
+def _empty(bench_url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(bench_url, autocommit=True) as connection:
+        connection.execute("DROP SCHEMA public CASCADE")
+        connection.execute("CREATE SCHEMA public")
+
+
+def _drop(admin_url: str, bench_url: str) -> None:
+    """Empty the database, then drop it. DROP DATABASE waits until every session on the server
+    acknowledges it (a COPY stalled elsewhere delays it indefinitely); after 20 s the bench gives
+    up and leaves the empty database behind."""
+    import psycopg
+
+    name = urlsplit(bench_url).path.lstrip("/")
+    _empty(bench_url)
+    try:
+        with psycopg.connect(admin_url, autocommit=True) as connection:
+            connection.execute("SET statement_timeout = '20s'")
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    except psycopg.errors.QueryCanceled:
+        print(f"（数据库 {name} 已清空，但服务器忙，未能删除；可稍后手动 DROP DATABASE。）")
+
+
+def _setup_django(bench_url: str) -> None:
+    os.environ["DATABASE_URL"] = bench_url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
+    logging.getLogger("tasks_app.reminders").setLevel(logging.WARNING)
+
+
+# --- Synthetic data -----------------------------------------------------------------------------
+
+
+def _people(agencies: int) -> None:
+    """Agencies with a 督办 desk, a staff member and a leader each; plans and their coordinators
+    (small tables: through the ORM, so that every column gets its value)."""
+    from agencies.models import Agency, ReminderContact, User
+    from tasks_app.models import Plan
+
+    Agency.objects.bulk_create(
+        Agency(name=f"基准单位{n}", short_name=f"基准{n}", kind="department", level="province")
+        for n in range(agencies)
+    )
+    ids = list(Agency.objects.order_by("pk").values_list("pk", flat=True))
+    ReminderContact.objects.bulk_create(
+        ReminderContact(agency_id=pk, name="督办专员", email=f"desk{pk}@bench.example")
+        for pk in ids
+    )
+    users = [
+        User(username=f"{role}{pk}", email=f"{role}{pk}@bench.example", agency_id=pk, role=role)
+        for pk in ids
+        for role in (User.Role.STAFF, User.Role.LEADER)
+    ]
+    users += [
+        User(
+            username=f"coordinator{n}",
+            email=f"coordinator{n}@bench.example",
+            agency_id=ids[0],
+            role=User.Role.COORDINATOR,
+            last_name="督",
+            first_name=f"办员{n}",
+        )
+        for n in range(3)
+    ]
+    User.objects.bulk_create(users, batch_size=5000)
+    Plan.objects.bulk_create(
+        Plan(
+            key=f"基准方案{n}",
+            title=f"基准行动方案{n}",
+            level="province",
+            coordinating_agency_id=ids[0],
+        )
+        for n in range(20)
+    )
+
+
+def _tasks_and_responsibilities(cursor, responsibilities: int, agencies: int) -> None:
+    """Two responsibilities (lead, supporting) per task; dates spread around DAY so that a day's
+    sweep finds a realistic few percent of them due."""
+    tasks = responsibilities // 2
+    cursor.execute(
+        """
+        INSERT INTO tasks_app_task (plan_id, ref, number, title, text, kind, "order")
+        SELECT p.first + g %% 20, 't' || g, g::text, '基准任务' || g, '加快推进基准任务' || g,
+               'action', g
+        FROM generate_series(1, %(tasks)s) g, (SELECT min(id) AS first FROM tasks_app_plan) p
+        """,
+        {"tasks": tasks},
+    )
+    cursor.execute(
+        """
+        INSERT INTO tasks_app_responsibility (
+            task_id, agency_id, role, focus, "order", status, assigned_at, completed_late,
+            due_on, original_due_on, progress_percent, behind_schedule_on, next_report_due_on,
+            escalated_at, version)
+        SELECT t.id, a.first + (t.id * 7 + k * 13) %% %(agencies)s,
+               CASE k WHEN 0 THEN 'lead' ELSE 'supporting' END, '', k, s.status,
+               (%(day)s::date - (CASE WHEN s.status = 'assigned' THEN (t.id + k) %% 30
+                                     ELSE 30 + (t.id * 13 + k) %% 400 END)::int
+                ) + time '10:00' - interval '8 hours',
+               false, d.due, d.due, (t.id * 3 + k) %% 100,
+               CASE WHEN (t.id + k) %% 5 = 0 THEN %(day)s::date + ((t.id * 17 + k) %% 200 - 2)::int END,
+               CASE WHEN s.status = 'in_progress'
+                    THEN %(day)s::date + ((t.id * 11 + k) %% 150 - 8)::int END,
+               CASE WHEN d.due < %(day)s::date - 15 THEN now() - interval '10 days' END,
+               1
+        FROM tasks_app_task t
+        CROSS JOIN generate_series(0, 1) k
+        CROSS JOIN (SELECT min(id) AS first FROM agencies_agency) a
+        CROSS JOIN LATERAL (SELECT CASE
+            WHEN (t.id * 31 + k) %% 100 < 3 THEN 'assigned'
+            WHEN (t.id * 31 + k) %% 100 < 75 THEN 'in_progress'
+            WHEN (t.id * 31 + k) %% 100 < 80 THEN 'leader_review'
+            WHEN (t.id * 31 + k) %% 100 < 85 THEN 'completion_requested'
+            WHEN (t.id * 31 + k) %% 100 < 95 THEN 'completed'
+            ELSE 'suspended' END AS status) s
+        CROSS JOIN LATERAL (SELECT %(day)s::date + ((t.id * 37 + k * 5) %% 900 - 100)::int AS due) d
+        """,
+        {"agencies": agencies, "day": DAY},
+    )
+    cursor.execute(
+        """
+        INSERT INTO tasks_app_responsibility_assignees (responsibility_id, user_id)
+        SELECT r.id, u.id FROM tasks_app_responsibility r
+        JOIN agencies_user u ON u.agency_id = r.agency_id AND u.role = 'staff'
+        WHERE r.id % 3 = 0
+        """
+    )
+
+
+def build(responsibilities: int, agencies: int) -> float:
+    from django.db import connection, transaction
+
+    started = time.perf_counter()
+    with transaction.atomic():
+        _people(agencies)
+        with connection.cursor() as cursor:
+            _tasks_and_responsibilities(cursor, responsibilities, agencies)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    return time.perf_counter() - started
+
+
+# --- The raw SQL baseline -------------------------------------------------------------------
+
+
+RECIPIENTS = {
+    "contact": (
+        "JOIN agencies_remindercontact x ON x.agency_id = r.agency_id AND x.active",
+        "lower(x.email)",
+        "x.name",
+    ),
+    "assignee": (
+        "JOIN tasks_app_responsibility_assignees ra ON ra.responsibility_id = r.id "
+        "JOIN agencies_user x ON x.id = ra.user_id AND x.is_active AND x.email > ''",
+        "lower(x.email)",
+        "coalesce(nullif(x.last_name || x.first_name, ''), x.username)",
+    ),
+    "leader": (
+        "JOIN agencies_user x ON x.agency_id = r.agency_id AND x.role = 'leader' "
+        "AND x.is_active AND x.email > ''",
+        "lower(x.email)",
+        "coalesce(nullif(x.last_name || x.first_name, ''), x.username)",
+    ),
+    "coordinator": (
+        "JOIN tasks_app_task t ON t.id = r.task_id JOIN tasks_app_plan p ON p.id = t.plan_id "
+        "JOIN agencies_user x ON x.agency_id = p.coordinating_agency_id "
+        "AND x.role = 'coordinator' AND x.is_active AND x.email > ''",
+        "lower(x.email)",
+        "coalesce(nullif(x.last_name || x.first_name, ''), x.username)",
+    ),
+}
+
+
+def _ranges(column: str, windows, sign: str, moment: bool = False) -> tuple[str, str]:
+    """(WHERE over the windows, the period expression) for raw SQL."""
+
+    def bound(day: dt.date) -> str:
+        return f"'{day} 00:00+08'::timestamptz" if moment else f"'{day}'::date"
+
+    conditions = [f"({column} >= {bound(w.start)} AND {column} < {bound(w.end)})" for w in windows]
+    cases = " ".join(
+        f"WHEN {c} THEN '/{sign}{w.step}'" for c, w in zip(conditions, windows, strict=True)
+    )
+    anchor = f"({column} AT TIME ZONE 'Asia/Shanghai')::date" if moment else column
+    return "(" + " OR ".join(conditions) + ")", f"{anchor}::text || CASE {cases} END"
+
+
+def _insert(
+    kind: str,
+    where: str,
+    period: str,
+    grade: str,
+    roles,
+    source: str = "tasks_app_responsibility r",
+) -> str:
+    parts = [
+        f"SELECT 0, %(day)s::date, r.id, '{kind}', {period}, {email}, {name}, '{role}', "
+        f"'{grade}', '', now() FROM {source} {join} WHERE {where}"
+        for role in roles
+        for join, email, name in [RECIPIENTS[role]]
+    ]
+    return (
+        "INSERT INTO bench_raw_ledger (sweep_id, day, responsibility_id, kind, period, recipient, "
+        "recipient_name, recipient_role, grade, note, created_at) "
+        + " UNION ALL ".join(parts)
+        + " ON CONFLICT DO NOTHING"
+    )
+
+
+def raw_statements(cursor, policy) -> list[str]:
+    """The day's selection, written by hand; the date windows come from the same Python code as
+    the sweep's (that part is calendar arithmetic, not SQL)."""
+    from tasks_app.reminders import windows as w
+    from tasks_app.reminders.sweep import working_calendar
+
+    clock = w.Clock(calendar=working_calendar(), today=DAY)
+    everyday, all_roles = ("contact", "assignee"), ("contact", "assignee", "leader", "coordinator")
+
+    def oldest(sql: str):
+        cursor.execute(sql)
+        return cursor.fetchone()[0]
+
+    statements = []
+    unanswered = (
+        f"SELECT e.responsibility_id FROM tasks_app_reminderentry e WHERE e.day < %(day)s::date "
+        f"AND e.day >= %(day)s::date - 90 AND e.kind IN ('accept','overdue','report_late','manual') "
+        f"AND NOT EXISTS (SELECT 1 FROM tasks_app_event v WHERE v.responsibility_id = "
+        f"e.responsibility_id AND v.created_at > e.created_at AND v.action <> 'remind') "
+        f"GROUP BY 1 HAVING count(DISTINCT e.day) >= {policy.escalate_after_reminders}"
+    )
+    # Escalation candidates first, into a small temporary table (the sweep carries them through
+    # its events), then fenced (OFFSET 0): joined to the recipients directly, the planner
+    # misjudges the coordinators' join and walks every task of their plans.
+    statements.append(
+        f"CREATE TEMPORARY TABLE bench_candidates ON COMMIT DROP AS "
+        f"SELECT r.id FROM tasks_app_responsibility r WHERE r.status IN {ACTIONABLE} "
+        f"AND r.escalated_at IS NULL AND r.due_on < %(day)s::date "
+        f"AND r.due_on < '{clock.back(policy.escalate_after_overdue)}'::date UNION {unanswered}"
+    )
+    statements.append(
+        _insert(
+            "escalation",
+            "true",
+            "%(day)s::date::text",
+            "red",
+            all_roles,
+            source=(
+                "(SELECT * FROM tasks_app_responsibility WHERE id IN (SELECT id FROM "
+                f"bench_candidates) AND status IN {ACTIONABLE} AND escalated_at IS NULL "
+                "OFFSET 0) r"
+            ),
+        )
+    )
+    threshold = clock.back(policy.accept_within)
+    first = oldest(
+        "SELECT min(assigned_at) FROM tasks_app_responsibility WHERE status = 'assigned' AND "
+        f"(assigned_at AT TIME ZONE 'Asia/Shanghai')::date <= '{threshold}'"
+    )
+    accept = w.after_start(
+        clock,
+        first=policy.accept_within,
+        every=policy.accept_every,
+        oldest=(first + dt.timedelta(hours=8)).date() if first else None,
+    )
+    if accept:
+        where, period = _ranges("r.assigned_at", accept, "+", moment=True)
+        statements.append(
+            _insert(
+                "accept",
+                f"r.status = 'assigned' AND (r.assigned_at AT TIME ZONE 'Asia/Shanghai')::date <= "
+                f"'{threshold}' AND {where}",
+                period,
+                "yellow",
+                everyday,
+            )
+        )
+    soon = w.before_deadline(clock, offsets=policy.due_soon_offsets)
+    where, period = _ranges("r.due_on", soon, "-")
+    statements.append(
+        _insert(
+            "due_soon",
+            f"r.status IN {ACTIONABLE} AND r.due_on >= %(day)s::date AND {where}",
+            period,
+            "blue",
+            everyday,
+        )
+    )
+    late = w.after_deadline(
+        clock,
+        first=1,
+        every=policy.overdue_every,
+        oldest=oldest(
+            f"SELECT min(due_on) FROM tasks_app_responsibility WHERE status IN {ACTIONABLE} "
+            "AND due_on < %s" % f"'{DAY}'"
+        ),
+    )
+    where, period = _ranges("r.due_on", late, "+")
+    statements.append(
+        _insert(
+            "overdue",
+            f"r.status IN {ACTIONABLE} AND r.due_on < %(day)s::date AND {where}",
+            period,
+            "red",
+            everyday,
+        )
+    )
+    report = w.before_deadline(clock, offsets=policy.report_due_offsets)
+    where, period = _ranges("r.next_report_due_on", report, "-")
+    statements.append(
+        _insert(
+            "report_due",
+            f"r.status = 'in_progress' AND r.next_report_due_on > %(day)s::date AND {where}",
+            period,
+            "blue",
+            everyday,
+        )
+    )
+    missing = w.after_deadline(
+        clock,
+        first=1,
+        every=policy.overdue_every,
+        oldest=oldest(
+            "SELECT min(next_report_due_on) FROM tasks_app_responsibility WHERE status = "
+            f"'in_progress' AND next_report_due_on < '{DAY}'"
+        ),
+    )
+    where, period = _ranges("r.next_report_due_on", missing, "+")
+    statements.append(
+        _insert(
+            "report_late",
+            f"r.status = 'in_progress' AND r.next_report_due_on < %(day)s::date AND {where}",
+            period,
+            "yellow",
+            everyday,
+        )
+    )
+    statements.append(
+        _insert(
+            "behind",
+            "r.status = 'in_progress' AND NOT (r.due_on < %(day)s::date AND r.due_on IS NOT NULL) "
+            "AND r.behind_schedule_on <= %(day)s::date AND NOT EXISTS (SELECT 1 FROM "
+            "tasks_app_reminderentry e WHERE e.responsibility_id = r.id AND e.kind = 'behind' AND "
+            "e.period = r.behind_schedule_on::text)",
+            "r.behind_schedule_on::text",
+            "yellow",
+            everyday,
+        )
+    )
+    since = f"'{clock.back(1)} 00:00+08'::timestamptz"
+    returns = (
+        "FROM tasks_app_event v WHERE v.responsibility_id = r.id AND v.action IN "
+        f"('return', 'return_report', 'leader_return') AND v.created_at >= {since}"
+    )
+    statements.append(
+        _insert(
+            "returned",
+            f"r.status IN {ACTIONABLE} AND EXISTS (SELECT 1 {returns})",
+            f"'event/' || (SELECT v.id {returns} ORDER BY v.created_at DESC, v.id DESC LIMIT 1)",
+            "yellow",
+            everyday,
+        )
+    )
+    return statements
+
+
+def run_raw(policy) -> tuple[float, int]:
+    from django.db import connection, transaction
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_raw_ledger")
+        cursor.execute("CREATE TABLE bench_raw_ledger (LIKE tasks_app_reminderentry INCLUDING ALL)")
+    started = time.perf_counter()
+    inserted = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        for statement in raw_statements(cursor, policy):
+            step = time.perf_counter()
+            cursor.execute(statement, {"day": DAY})
+            if statement.startswith("INSERT"):
+                inserted += cursor.rowcount
+            if os.environ.get("BENCH_VERBOSE"):
+                print(f"  {time.perf_counter() - step:7.3f} s  {statement[:90]}…")
+    return time.perf_counter() - started, inserted
+
+
+def same_rows() -> bool:
+    from django.db import connection
+
+    key = "responsibility_id, kind, period, recipient, recipient_role, grade"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM ((SELECT {key} FROM tasks_app_reminderentry EXCEPT "
+            f"SELECT {key} FROM bench_raw_ledger) UNION ALL (SELECT {key} FROM bench_raw_ledger "
+            f"EXCEPT SELECT {key} FROM tasks_app_reminderentry)) differences"
+        )
+        return cursor.fetchone()[0] == 0
+
+
+def analyze() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE tasks_app_reminderentry, tasks_app_reminderdigest")
+
+
+# --- Sending --------------------------------------------------------------------------------
+
+
+def _deliver_batches(batches) -> None:
+    """One delivery process: what a Celery worker process does with `reminders_deliver` tasks."""
+    from django.db import connections
+
+    from tasks_app.reminders.delivery import digests_deliver
+
+    connections.close_all()  # never share the parent's database connection
+    while (batch := batches.get()) is not None:
+        digests_deliver(digest_ids=batch)
+    connections.close_all()
+
+
+def _smtp_server(port: int, received, ready, stop) -> None:
+    """A local aiosmtpd server in a process of its own (in the parent it would share a GIL
+    with the bench), counting what it accepts."""
+    from aiosmtpd.controller import Controller
+
+    class Counter:
+        async def handle_DATA(self, server, session, envelope):
+            with received.get_lock():
+                received.value += 1
+            return "250 2.0.0 Message accepted for delivery"
+
+    controller = Controller(Counter(), hostname="127.0.0.1", port=port)
+    controller.start()
+    ready.set()
+    stop.wait()
+    controller.stop()
+
+
+def send(limit: int, processes: int) -> tuple[int, float, float]:
+    """Render and send up to `limit` of the day's digests to a local aiosmtpd server, from
+    `processes` delivery processes (as a Celery worker with --concurrency=processes would)."""
+    import multiprocessing
+
+    from django.conf import settings
+    from django.db import connections
+
+    from tasks_app.models import ReminderDigest, ReminderEntry
+    from tests.reminders.smtp import free_port
+
+    port = free_port()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.REMINDERS_SEND_LEASE_SECONDS = 600
+    ids = list(ReminderDigest.objects.order_by("pk").values_list("pk", flat=True)[:limit])
+    items = ReminderEntry.objects.count() / max(ReminderDigest.objects.count(), 1)
+    connections.close_all()  # no process may inherit an open database connection
+    context = multiprocessing.get_context("fork")
+    received, ready, stop = context.Value("i", 0), context.Event(), context.Event()
+    server = context.Process(target=_smtp_server, args=(port, received, ready, stop))
+    server.start()
+    ready.wait(30)
+    batches = context.Queue()
+    size = settings.REMINDERS_DELIVERY_BATCH
+    for start in range(0, len(ids), size):
+        batches.put(ids[start : start + size])
+    for _ in range(processes):
+        batches.put(None)
+    workers = [context.Process(target=_deliver_batches, args=(batches,)) for _ in range(processes)]
+    started = time.perf_counter()
+    try:
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    finally:
+        elapsed = time.perf_counter() - started
+        stop.set()
+        server.join(30)
+    return received.value, elapsed, items
+
+
+def reset_reminders(since) -> None:
+    """Undo a sweep: empty the ledger, emails and events; un-escalate what it escalated."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE tasks_app_deliveryattempt, tasks_app_reminderentry, "
+            "tasks_app_reminderdigest, tasks_app_remindersweep, tasks_app_event"
+        )
+        cursor.execute(
+            "UPDATE tasks_app_responsibility SET escalated_at = NULL WHERE escalated_at >= %s",
+            [since],
+        )
+
+
+def compare(rounds: int):
+    """`rounds` × (raw SQL, then the sweep on the same data); returns the times and the last
+    sweep's result (left in place). Best and median are printed: the machine may be shared."""
+    from django.utils import timezone
+
+    from tasks_app.models import ReminderSweep
+    from tasks_app.reminders.policy import Policy
+    from tasks_app.reminders.sweep import reminders_sweep_run
+
+    raw_times, sweep_times = [], []
+    run_raw(Policy.default())  # warm-up: every timing below starts with a warm cache
+    since = timezone.now()
+    for _ in range(rounds):
+        reset_reminders(since)
+        raw_time, raw_rows = run_raw(Policy.default())
+        raw_times.append(raw_time)
+        started = time.perf_counter()
+        result = reminders_sweep_run(day=DAY, trigger=ReminderSweep.Trigger.COMMAND, enqueue=False)
+        sweep_times.append(time.perf_counter() - started)
+    return raw_times, sweep_times, raw_rows, result
+
+
+def _times(times: list[float]) -> str:
+    return f"最好 {min(times):.3f} s，中位 {statistics.median(times):.3f} s（{len(times)} 次）"
+
+
+def report_sweep(rounds: int) -> None:
+    from tasks_app.models import ReminderEntry, ReminderSweep
+    from tasks_app.reminders.sweep import reminders_sweep_run
+
+    raw_times, sweep_times, raw_rows, first = compare(rounds)
+    ratio = min(sweep_times) / min(raw_times)
+    print(
+        f"原生 SQL INSERT … SELECT … ON CONFLICT DO NOTHING：{_times(raw_times)}，{raw_rows:,} 行"
+    )
+    print(
+        f"催办扫描（ORM，含分组成邮件、督办升级）：{_times(sweep_times)}，"
+        f"{first.entries_created:,} 行，{len(first.digest_ids):,} 封邮件，"
+        f"升级督办 {first.escalated:,} 项"
+    )
+    print(f"比值（最好对最好）：{ratio:.2f}×（要求 ≤ 2×）{'通过' if ratio <= 2 else '未通过'}")
+    same = same_rows() and raw_rows == first.entries_created
+    print(f"两者结果相同：{'是' if same else '否'}")
+    started = time.perf_counter()
+    second = reminders_sweep_run(day=DAY, trigger=ReminderSweep.Trigger.COMMAND, enqueue=False)
+    print(
+        f"同日第二次扫描：新增 {second.entries_created} 行，{len(second.digest_ids)} 封邮件，"
+        f"{time.perf_counter() - started:.3f} s（要求 0 行）"
+    )
+    assert ReminderEntry.objects.count() == first.entries_created
+    analyze()  # what autovacuum does after a day's sweep; the tables were empty before
+
+
+def main() -> None:
+    sys.stdout.reconfigure(line_buffering=True)
+    options = _arguments()
+    admin_url, bench_url = _throwaway_database(os.environ.get("DATABASE_URL", ""))
+    try:
+        _setup_django(bench_url)
+        built = build(options.responsibilities, options.agencies)
+        print(
+            f"生成 {options.responsibilities:,} 条责任分工（{options.agencies:,} 个单位）：{built:.1f} s"
+        )
+        report_sweep(options.rounds)
+        sent, elapsed, items = send(options.emails, options.processes)
+        rate = sent / elapsed
+        print(
+            f"渲染并发送 {sent:,} 封邮件（平均每封 {items:.1f} 条提醒，{options.processes} 个发送进程）"
+            f"到本地 aiosmtpd：{elapsed:.2f} s，{rate:.0f} 封/秒（要求 ≥ 500）"
+            f"{'通过' if rate >= 500 else '未通过'}"
+        )
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if not options.keep:
+            _drop(admin_url, bench_url)
+
+
+if __name__ == "__main__":
+    main()

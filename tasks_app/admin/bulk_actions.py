@@ -1,0 +1,134 @@
+"""Bulk actions for coordinators. Each calls the same service, row by row, as the single-item
+pages do, so the permission and state checks are the services'; it reports what succeeded and,
+row by row, what was refused and why.
+
+The rows come from the changelist's scoped queryset (Django's response_action filters
+get_queryset()), so a coordinator can never act on an item outside the plans they coordinate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from tasks_app.errors import DomainError
+from tasks_app.models import ExtensionRequest, Responsibility
+from tasks_app.services.workflow import extension_decide, responsibility_deadline_set
+
+from .forms import DeadlineForm, form_errors
+
+MAX_FAILURES_LISTED = 20
+
+
+def run_each(
+    request: HttpRequest,
+    rows: Iterable,
+    call: Callable[[object], object],
+    *,
+    label: Callable[[object], str],
+    done: str,
+) -> None:
+    """Call `call(row)` for every row; one message for the successes, one per refusal."""
+    succeeded, failures = 0, []
+    for row in rows:
+        try:
+            call(row)
+        except DomainError as error:
+            failures.append(f"{label(row)}：{error.message}")
+        else:
+            succeeded += 1
+    if succeeded:
+        messages.success(request, done % {"count": succeeded})
+    for failure in failures[:MAX_FAILURES_LISTED]:
+        messages.error(request, failure)
+    if len(failures) > MAX_FAILURES_LISTED:
+        messages.error(
+            request,
+            _("另有%(count)s项未能处理。") % {"count": len(failures) - MAX_FAILURES_LISTED},
+        )
+
+
+def _item_label(responsibility: Responsibility) -> str:
+    return f"{responsibility.task}（{responsibility.agency}）"
+
+
+@admin.action(description=gettext_lazy("设置完成时限"), permissions=["coordinate"])
+def set_deadline(modeladmin, request: HttpRequest, queryset: QuerySet[Responsibility]):
+    """Ask for the date and a reason on an intermediate page, then set it on every row."""
+    applying = request.POST.get("apply") == "yes"
+    form = DeadlineForm(request.POST if applying else None)
+    if applying and form.is_valid():
+        rows = queryset.select_related("task", "agency").order_by("task__order", "order", "id")
+        due_on, reason = form.cleaned_data["due_on"], form.cleaned_data["reason"]
+        run_each(
+            request,
+            rows,
+            lambda r: responsibility_deadline_set(
+                responsibility_id=r.pk, actor=request.user, due_on=due_on, reason=reason
+            ),
+            label=_item_label,
+            done=_("已调整%(count)s项的完成时限。"),
+        )
+        return None
+    if applying:
+        for problem in form_errors(form):
+            messages.error(request, problem)
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "opts": modeladmin.model._meta,
+        "title": _("设置完成时限"),
+        "items": queryset.select_related("task", "agency").order_by("task__order", "order"),
+        "action": "set_deadline",
+        "form": form,
+        "select_across": request.POST.get("select_across", "0"),
+    }
+    return TemplateResponse(request, "admin/tasks_app/responsibility/set_deadline.html", context)
+
+
+def approve_pending(request: HttpRequest, extensions: QuerySet[ExtensionRequest]) -> None:
+    """Approve each pending request in `extensions` through extension_decide."""
+    rows = extensions.select_related("responsibility__task", "responsibility__agency").order_by(
+        "requested_at"
+    )
+    run_each(
+        request,
+        rows,
+        lambda e: extension_decide(extension_id=e.pk, actor=request.user, approve=True),
+        label=lambda e: _item_label(e.responsibility),
+        done=_("已批准%(count)s项延期申请。"),
+    )
+
+
+@admin.action(description=gettext_lazy("批准延期"), permissions=["coordinate"])
+def approve_extensions(modeladmin, request: HttpRequest, queryset: QuerySet[Responsibility]):
+    """Approve the pending extension request of each selected item (items without one are
+    named in a warning)."""
+    pending = ExtensionRequest.objects.filter(
+        responsibility__in=queryset.values("pk"), status=ExtensionRequest.Status.PENDING
+    )
+    without = queryset.exclude(pk__in=pending.values("responsibility_id")).count()
+    approve_pending(request, pending)
+    if without:
+        messages.warning(
+            request, _("所选事项中有%(count)s项没有待审批的延期申请。") % {"count": without}
+        )
+
+
+@admin.action(description=gettext_lazy("立即催办"), permissions=["coordinate"])
+def remind_now(modeladmin, request: HttpRequest, queryset: QuerySet[Responsibility]):
+    """The reminders' "立即催办" (tasks_app.admin.reminders), offered to coordinators only."""
+    from .reminders import remind_now as send_reminders_now
+
+    return send_reminders_now(modeladmin, request, queryset)
+
+
+@admin.action(description=gettext_lazy("批准延期"), permissions=["coordinate"])
+def approve_selected_extensions(modeladmin, request: HttpRequest, queryset):
+    """On the extension request list: approve the selected requests."""
+    approve_pending(request, queryset)

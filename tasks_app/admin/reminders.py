@@ -1,0 +1,443 @@
+"""Reminders in the admin: the reminder log, the emails with their delivery attempts, a preview
+of the next sweep, per-plan rules, and the "立即催办" action for the responsibility list.
+
+Every list and page is scoped by tasks_app.reminders.selectors (which asks tasks_app.access).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import admin, messages
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpRequest, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from tasks_app.access import (
+    can_use_service,
+    is_administrator,
+    is_coordinator,
+    plans_visible_to,
+    responsibilities_visible_to,
+)
+from tasks_app.errors import DomainError
+from tasks_app.models import (
+    DeliveryAttempt,
+    Grade,
+    ReminderDigest,
+    ReminderEntry,
+    ReminderPolicy,
+    ReminderSweep,
+)
+from tasks_app.reminders.delivery import digests_requeue
+from tasks_app.reminders.manual import NOTE_MAX_LENGTH, reminders_send_now
+from tasks_app.reminders.rendering import entry_line, rows_for
+from tasks_app.reminders.selectors import (
+    can_edit_reminder_policy,
+    reminder_digests_visible_to,
+    reminder_entries_visible_to,
+    reminder_policies_visible_to,
+)
+from tasks_app.reminders.sweep import reminders_sweep_run
+
+GRADE_COLOURS = {Grade.RED: "#c0392b", Grade.YELLOW: "#b7860b", Grade.BLUE: "#2563a6"}
+STATUS_COLOURS = {
+    ReminderDigest.Status.SENT: "#2e7d32",
+    ReminderDigest.Status.FAILED: "#c0392b",
+    ReminderDigest.Status.RETRY: "#b7860b",
+}
+
+
+class ReadOnlyLogAdmin(admin.ModelAdmin):
+    """A log: visible to the people of the service (scoped by get_queryset), never edited."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return can_use_service(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return can_use_service(request.user)
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field=None):
+        """Outside the user's scope is "not found" (404), never "exists but forbidden"."""
+        found = super().get_object(request, object_id, from_field)
+        if found is None:
+            raise Http404("没有找到该记录。")
+        return found
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class DeliveryStatusFilter(admin.SimpleListFilter):
+    title = "发送状态"
+    parameter_name = "delivery"
+
+    def lookups(self, request, model_admin):
+        return ReminderDigest.Status.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(digest_status=self.value()) if self.value() else queryset
+
+
+def _badge(text: str, colour: str | None):
+    if not colour:
+        return text
+    return format_html('<span style="color:{};font-weight:bold;">{}</span>', colour, text)
+
+
+# --- The reminder log ------------------------------------------------------------------------
+
+
+@admin.register(ReminderEntry)
+class ReminderEntryAdmin(ReadOnlyLogAdmin):
+    list_display = [
+        "day",
+        "kind",
+        "grade_badge",
+        "item",
+        "agency",
+        "recipient",
+        "recipient_role",
+        "delivery_status",
+        "created_at",
+    ]
+    list_filter = ["kind", "grade", "recipient_role", DeliveryStatusFilter, "day"]
+    search_fields = [
+        "recipient",
+        "recipient_name",
+        "responsibility__task__title",
+        "responsibility__agency__name",
+        "responsibility__agency__short_name",
+    ]
+    list_select_related = ["responsibility__task", "responsibility__agency"]
+    date_hierarchy = "day"
+    fields = [
+        "day",
+        "kind",
+        "period",
+        "grade",
+        "responsibility_link",
+        "recipient",
+        "recipient_name",
+        "recipient_role",
+        "note",
+        "digest_link",
+        "created_at",
+    ]
+    readonly_fields = fields
+    change_list_template = "reminders/admin/entry_change_list.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ReminderEntry]:
+        digest = ReminderDigest.objects.filter(
+            sweep_id=OuterRef("sweep_id"), recipient=OuterRef("recipient")
+        ).order_by()
+        return (
+            reminder_entries_visible_to(request.user)
+            .select_related("responsibility__task", "responsibility__agency")
+            .annotate(
+                digest_pk=Subquery(digest.values("pk")[:1]),
+                digest_status=Subquery(digest.values("status")[:1]),
+            )
+        )
+
+    @admin.display(description="等级", ordering="grade")
+    def grade_badge(self, entry: ReminderEntry):
+        return _badge(entry.get_grade_display(), GRADE_COLOURS.get(entry.grade))
+
+    @admin.display(description="事项", ordering="responsibility__task__order")
+    def item(self, entry: ReminderEntry) -> str:
+        return str(entry.responsibility.task)
+
+    @admin.display(description="责任单位", ordering="responsibility__agency__order")
+    def agency(self, entry: ReminderEntry) -> str:
+        return str(entry.responsibility.agency)
+
+    @admin.display(description="发送状态", ordering="digest_status")
+    def delivery_status(self, entry: ReminderEntry):
+        if entry.digest_status is None:
+            return "—"
+        label = ReminderDigest.Status(entry.digest_status).label
+        return _badge(label, STATUS_COLOURS.get(entry.digest_status))
+
+    @admin.display(description="责任分工")
+    def responsibility_link(self, entry: ReminderEntry):
+        url = reverse("admin:tasks_app_responsibility_change", args=[entry.responsibility_id])
+        return format_html('<a href="{}">{}</a>', url, entry.responsibility.task)
+
+    @admin.display(description="邮件")
+    def digest_link(self, entry: ReminderEntry):
+        if entry.digest_pk is None:
+            return "—"
+        url = reverse("admin:tasks_app_reminderdigest_change", args=[entry.digest_pk])
+        return format_html('<a href="{}">查看邮件（{}）</a>', url, entry.digest_status)
+
+    def get_urls(self):
+        preview = self.admin_site.admin_view(self.preview_view)
+        return [
+            path("preview/", preview, name="tasks_app_reminderentry_preview"),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request: HttpRequest):
+        """What the next sweep would send (a dry run, rolled back), for what the user may see."""
+        if not can_use_service(request.user):
+            return HttpResponseRedirect(reverse("admin:index"))
+        day = _preview_day(request.GET.get("date"))
+        only = None if is_administrator(request.user) else responsibilities_visible_to(request.user)
+        result = reminders_sweep_run(day=day, dry_run=True, enqueue=False, preview_for=only)
+        shown = request.GET.get("recipient") or (
+            result.preview[0].recipient if result.preview else None
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"催办预览：{day:%Y-%m-%d}",
+            "day": day,
+            "result": result,
+            "previews": result.preview,
+            "shown": next((p for p in result.preview if p.recipient == shown), None),
+        }
+        return TemplateResponse(request, "reminders/admin/preview.html", context)
+
+
+def _preview_day(value: str | None) -> dt.date:
+    """The requested date, else the next working day after today (tomorrow's sweep)."""
+    from tasks_app.working_days import WorkingCalendar
+
+    if value:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    return WorkingCalendar.load().next_working_day(timezone.localdate())
+
+
+# --- The emails -----------------------------------------------------------------------------
+
+
+class DeliveryAttemptInline(admin.TabularInline):
+    model = DeliveryAttempt
+    extra = 0
+    can_delete = False
+    fields = ["number", "started_at", "finished_at", "outcome", "smtp_code", "error"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return can_use_service(request.user)
+
+
+@admin.register(ReminderDigest)
+class ReminderDigestAdmin(ReadOnlyLogAdmin):
+    list_display = [
+        "day",
+        "recipient",
+        "recipient_name",
+        "status_badge",
+        "attempts",
+        "sent_at",
+        "item_count",
+        "last_error_short",
+    ]
+    list_filter = ["status", "day"]
+    search_fields = ["recipient", "recipient_name", "subject"]
+    date_hierarchy = "day"
+    inlines = [DeliveryAttemptInline]
+    actions = ["requeue"]
+    fields = [
+        "recipient",
+        "recipient_name",
+        "day",
+        "seq",
+        "status",
+        "attempts",
+        "sent_at",
+        "next_attempt_at",
+        "last_error",
+        "message_id",
+        "items",
+        "subject",
+        "rendered_html",
+        "body_text",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ReminderDigest]:
+        entries = (
+            ReminderEntry.objects.filter(
+                sweep_id=OuterRef("sweep_id"), recipient=OuterRef("recipient")
+            )
+            .order_by()
+            .values("sweep_id")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return reminder_digests_visible_to(request.user).annotate(
+            item_count=Coalesce(Subquery(entries), 0)
+        )
+
+    @admin.display(description="发送状态", ordering="status")
+    def status_badge(self, digest: ReminderDigest):
+        return _badge(digest.get_status_display(), STATUS_COLOURS.get(digest.status))
+
+    @admin.display(description="提醒条数", ordering="item_count")
+    def item_count(self, digest: ReminderDigest) -> int:
+        return digest.item_count
+
+    @admin.display(description="所含提醒")
+    def items(self, digest: ReminderDigest):
+        lines = [entry_line(row) for row in rows_for(digest.entries)]
+        return format_html_join("", "<div>{}</div>", ((line,) for line in lines))
+
+    @admin.display(description="最近错误")
+    def last_error_short(self, digest: ReminderDigest) -> str:
+        return (digest.last_error[:60] + "…") if len(digest.last_error) > 60 else digest.last_error
+
+    @admin.display(description="邮件内容（HTML）")
+    def rendered_html(self, digest: ReminderDigest):
+        if not digest.body_html:
+            return "尚未生成（发送时生成）。"
+        return format_html(
+            '<iframe sandbox="" srcdoc="{}" style="width:100%;height:480px;border:1px solid #ccc;">'
+            "</iframe>",
+            digest.body_html,
+        )
+
+    def has_requeue_permission(self, request: HttpRequest) -> bool:
+        return is_administrator(request.user) or is_coordinator(request.user)
+
+    @admin.action(description="重新发送所选失败邮件（邮件服务器恢复后）", permissions=["requeue"])
+    def requeue(self, request: HttpRequest, queryset: QuerySet[ReminderDigest]):
+        count = digests_requeue(digest_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"已重新排队 {count} 封邮件。", messages.SUCCESS)
+
+
+# --- Sweeps (administrators) ----------------------------------------------------------------
+
+
+@admin.register(ReminderSweep)
+class ReminderSweepAdmin(ReadOnlyLogAdmin):
+    list_display = [
+        "day",
+        "trigger",
+        "actor",
+        "started_at",
+        "finished_at",
+        "entries_created",
+        "digests_created",
+        "escalated",
+    ]
+    list_filter = ["trigger"]
+    date_hierarchy = "day"
+    fields = [*list_display, "counts"]
+    readonly_fields = fields
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_administrator(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_administrator(request.user)
+
+
+# --- Per-plan rules -------------------------------------------------------------------------
+
+
+@admin.register(ReminderPolicy)
+class ReminderPolicyAdmin(admin.ModelAdmin):
+    list_display = [
+        "plan",
+        "enabled",
+        "due_soon_offsets",
+        "overdue_every",
+        "accept_within",
+        "report_due_offsets",
+        "escalate_after_overdue",
+        "escalate_after_reminders",
+        "updated_at",
+    ]
+    list_select_related = ["plan"]
+    search_fields = ["plan__title"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ReminderPolicy]:
+        return reminder_policies_visible_to(request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "plan":
+            # Coordinators see exactly the plans they coordinate, administrators every plan.
+            kwargs["queryset"] = plans_visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @staticmethod
+    def _may(request: HttpRequest, plan) -> bool:
+        return can_edit_reminder_policy(request.user, plan)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_administrator(request.user) or is_coordinator(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is None:
+            return self.has_module_permission(request)
+        return self._may(request, obj.plan)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self.has_change_permission(request, obj)
+
+
+# --- "立即催办", an action for the responsibility changelist -----------------------------------
+
+
+@admin.action(description="立即催办", permissions=["coordinate"])
+def remind_now(modeladmin, request: HttpRequest, queryset):
+    """Ask for an optional note, then remind the selected items' agencies now (manual 催办).
+    For the responsibility changelist, whose `has_coordinate_permission` shows it to
+    coordinators; the service checks each item's plan."""
+    if request.POST.get("apply") != "yes":
+        context = {
+            **modeladmin.admin_site.each_context(request),
+            "opts": modeladmin.model._meta,
+            "title": "立即催办",
+            "items": queryset.select_related("task", "agency"),
+            "action": "remind_now",
+            "select_across": request.POST.get("select_across", "0"),
+            "note_max_length": NOTE_MAX_LENGTH,
+        }
+        return TemplateResponse(request, "reminders/admin/remind_now.html", context)
+    try:
+        result = reminders_send_now(
+            responsibility_ids=list(queryset.values_list("pk", flat=True)),
+            actor=request.user,
+            note=request.POST.get("note", ""),
+        )
+    except DomainError as error:
+        modeladmin.message_user(request, str(error.message), messages.ERROR)
+        return None
+    text = f"已对 {len(result.reminded)} 项事项发出催办，共 {len(result.digest_ids)} 封邮件。"
+    if result.skipped_final:
+        text += f"另有 {result.skipped_final} 项已办结或中止，未催办。"
+    if not result.digest_ids:
+        text = f"已记录对 {len(result.reminded)} 项事项的催办，但责任单位没有可用的催办联系人或经办人邮箱。"
+    modeladmin.message_user(
+        request, text, messages.SUCCESS if result.digest_ids else messages.WARNING
+    )
+    return None

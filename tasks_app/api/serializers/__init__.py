@@ -1,0 +1,1 @@
+"""Serializers: read shapes (output) and input shapes (one per action), one module per concept."""

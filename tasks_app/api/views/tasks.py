@@ -1,0 +1,270 @@
+"""Tasks and responsibilities: lists with filters, details with ETags, and every workflow action
+as its own endpoint (POST), each calling one service of tasks_app.services."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from tasks_app import exports
+from tasks_app.errors import TransitionNotAllowed
+from tasks_app.models import Responsibility, Task
+from tasks_app.services import reports as report_services
+from tasks_app.services import workflow
+from tasks_app.services.workflow import TRANSITIONS
+
+from ..concurrency import etag_for, expected_version
+from ..filters import ResponsibilityFilter, TaskFilter
+from ..selectors import colour_rules, responsibilities_listed, task_detail, tasks_listed
+from ..serializers.reports import (
+    ReportDetailSerializer,
+    ReportInputSerializer,
+    ReportJSONSchemaSerializer,
+    ReportMultipartSchemaSerializer,
+)
+from ..serializers.tasks import ResponsibilitySerializer, TaskDetailSerializer, TaskSerializer
+from ..serializers.workflow import (
+    AssignInputSerializer,
+    DeadlineInputSerializer,
+    ExtensionRequestInputSerializer,
+    ExtensionRequestSerializer,
+    ReassignInputSerializer,
+    TransitionInputSerializer,
+)
+from .base import WRITE_ERRORS, ListRetrieveViewSet, error
+from .downloads import EXPORT_FORMATS, download, export_responses
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="任务列表（可按方案、章节、单位、职责、状态、红黄绿灯、逾期等筛选）"
+    ),
+    retrieve=extend_schema(summary="任务详情（内容、可见的责任分工、量化指标）"),
+)
+class TaskViewSet(ListRetrieveViewSet):
+    queryset = Task.objects.none()
+    filterset_class = TaskFilter
+
+    def visible(self):
+        rules = colour_rules(self.request)
+        if self.action == "retrieve":
+            return task_detail(self.request.user, rules)
+        return tasks_listed(self.request.user, rules)
+
+    def get_serializer_class(self):
+        return TaskDetailSerializer if self.action == "retrieve" else TaskSerializer
+
+    @extend_schema(
+        summary="交办：为任务增加责任单位（督办员）",
+        request=AssignInputSerializer,
+        responses={201: ResponsibilitySerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="responsibilities", filter_backends=[])
+    def assign(self, request: Request, pk: str) -> Response:
+        task = self.get_object()
+        data = self.valid_input(AssignInputSerializer, request)
+        created = workflow.responsibility_assign(
+            task_id=task.pk,
+            actor=request.user,
+            agency_id=data["agency"],
+            role=data["role"],
+            due_on=data["due_on"],
+            reason=data["reason"],
+        )
+        fresh = responsibilities_listed(request.user, colour_rules(request)).get(pk=created.pk)
+        return self.respond(fresh, ResponsibilitySerializer, status=201, etag=True)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="责任分工列表"),
+    retrieve=extend_schema(
+        summary="责任分工详情（响应头 ETag 用于更新时的 If-Match）",
+        responses={200: OpenApiResponse(ResponsibilitySerializer), 404: error("不存在或不可见")},
+    ),
+)
+class ResponsibilityViewSet(ListRetrieveViewSet):
+    queryset = Responsibility.objects.none()
+    serializer_class = ResponsibilitySerializer
+    filterset_class = ResponsibilityFilter
+
+    def visible(self):
+        return responsibilities_listed(self.request.user, colour_rules(self.request))
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        return self.respond(self.get_object(), ResponsibilitySerializer, etag=True)
+
+    def _updated(self, responsibility_id: int, status: int = 200) -> Response:
+        fresh = self.get_queryset().get(pk=responsibility_id)
+        return self.respond(fresh, ResponsibilitySerializer, status=status, etag=True)
+
+    @extend_schema(
+        summary="流转：签收、申请办结、审核、退回、中止、恢复（If-Match 必填）",
+        request=TransitionInputSerializer,
+        responses={200: ResponsibilitySerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def transitions(self, request: Request, pk: str) -> Response:
+        responsibility = self.get_object()
+        version = expected_version(request, responsibility.pk)
+        data = self.valid_input(TransitionInputSerializer, request)
+        if "action" in data:
+            workflow.responsibility_transition(
+                responsibility_id=responsibility.pk,
+                action=data["action"],
+                actor=request.user,
+                reason=data["reason"],
+                expected_version=version,
+            )
+        else:
+            _transition_to(responsibility, data["to"], request, data["reason"], version)
+        return self._updated(responsibility.pk)
+
+    @extend_schema(
+        summary="申请延期（If-Match 必填）",
+        request=ExtensionRequestInputSerializer,
+        responses={201: ExtensionRequestSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="extension-requests", filter_backends=[])
+    def extension_requests(self, request: Request, pk: str) -> Response:
+        responsibility = self.get_object()
+        version = expected_version(request, responsibility.pk)
+        data = self.valid_input(ExtensionRequestInputSerializer, request)
+        created = workflow.extension_request_create(
+            responsibility_id=responsibility.pk,
+            actor=request.user,
+            requested_due_on=data["requested_due_on"],
+            reason=data["reason"],
+            expected_version=version,
+        )
+        return self.respond(created, ExtensionRequestSerializer, status=201)
+
+    @extend_schema(
+        summary="调整完成时限（督办员，If-Match 必填）",
+        request=DeadlineInputSerializer,
+        responses={200: ResponsibilitySerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def deadline(self, request: Request, pk: str) -> Response:
+        responsibility = self.get_object()
+        version = expected_version(request, responsibility.pk)
+        data = self.valid_input(DeadlineInputSerializer, request)
+        workflow.responsibility_deadline_set(
+            responsibility_id=responsibility.pk,
+            actor=request.user,
+            due_on=data["due_on"],
+            reason=data["reason"],
+            expected_version=version,
+        )
+        return self._updated(responsibility.pk)
+
+    @extend_schema(
+        summary="调整责任单位或职责（督办员，If-Match 必填）",
+        request=ReassignInputSerializer,
+        responses={200: ResponsibilitySerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def reassign(self, request: Request, pk: str) -> Response:
+        responsibility = self.get_object()
+        version = expected_version(request, responsibility.pk)
+        data = self.valid_input(ReassignInputSerializer, request)
+        workflow.responsibility_reassign(
+            responsibility_id=responsibility.pk,
+            actor=request.user,
+            agency_id=data["agency"],
+            role=data["role"],
+            reason=data["reason"],
+            expected_version=version,
+        )
+        return self._updated(responsibility.pk)
+
+    @extend_schema(
+        summary="报送本期进展（可附证明材料；If-Match 为责任分工的 ETag）",
+        request={
+            "multipart/form-data": ReportMultipartSchemaSerializer,
+            "application/json": ReportJSONSchemaSerializer,
+        },
+        responses={201: ReportDetailSerializer, 413: error("上传内容过大"), **WRITE_ERRORS},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        parser_classes=[MultiPartParser, JSONParser],
+        filter_backends=[],
+    )
+    def reports(self, request: Request, pk: str) -> Response:
+        responsibility = self.get_object()
+        version = expected_version(request, responsibility.pk)
+        data = self.valid_input(ReportInputSerializer, request)
+        report = report_services.progress_report_submit(
+            responsibility_id=responsibility.pk,
+            actor=request.user,
+            narrative=data["narrative"],
+            percent=data["percent"],
+            period_start=data["period_start"],
+            target_values=data["target_values"],
+            attachments=data["attachments"],
+            expected_version=version,
+        )
+        response = self.respond(report, ReportDetailSerializer, status=201)
+        response["ETag"] = etag_for(report)
+        return response
+
+    @extend_schema(
+        summary="导出筛选后的责任分工（xlsx 或 csv，与后台导出相同）",
+        responses=export_responses(),
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path=rf"export/(?P<fmt>{EXPORT_FORMATS})",
+        url_name="export",
+        pagination_class=None,
+    )
+    def export(self, request: Request, fmt: str) -> HttpResponse:
+        rows = self.filter_queryset(self.get_queryset()).order_by(
+            "task__plan_id", "task__order", "order", "id"
+        )
+        today = colour_rules(request).today
+        if fmt == "xlsx":
+            content = exports.responsibilities_xlsx(rows, today)
+        else:
+            content = exports.responsibilities_csv(rows, today)
+        return download(content, fmt, _("责任分工_%(date)s") % {"date": f"{today:%Y%m%d}"})
+
+
+def _transition_to(
+    responsibility: Responsibility, to: str, request: Request, reason: str, version: int
+) -> None:
+    """Make the one transition from the current state that ends in `to`. Where the service
+    decides the target (申请办结 with or without leader review, 恢复办理), the change is kept only
+    if it ended in `to`; otherwise it is rolled back and refused."""
+    status = responsibility.status
+    candidates = sorted(
+        (t for t in TRANSITIONS.values() if status in t.sources and t.target in (to, None)),
+        key=lambda t: t.target is None,
+    )
+    refused = TransitionNotAllowed(
+        _("当前状态为“%(status)s”，不能转为“%(to)s”。")
+        % {
+            "status": responsibility.get_status_display(),
+            "to": Responsibility.Status(to).label,
+        }
+    )
+    if not candidates:
+        raise refused
+    with transaction.atomic():
+        result = workflow.responsibility_transition(
+            responsibility_id=responsibility.pk,
+            action=candidates[0].action,
+            actor=request.user,
+            reason=reason,
+            expected_version=version,
+        )
+        if result.status != to:
+            raise refused

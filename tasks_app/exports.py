@@ -1,0 +1,271 @@
+"""Exports for circulars (通报) and spreadsheets: any filtered responsibility list, and the
+agency × task responsibility matrix of a plan. Excel (.xlsx) and CSV.
+
+Why openpyxl and the csv module rather than a bigger library (django-import-export, tablib,
+pandas): the exports are two fixed tables written once, never read back; openpyxl (already a
+dependency) writes .xlsx with cell fills in write-only mode, streaming rows without holding the
+workbook in memory, and the standard csv module covers CSV. A bigger library would add an import
+framework, resources and admin mixins we do not want — the rows must come from the admin's own
+scoped, filtered queryset, not from a second definition of "what this user may see".
+
+The callers pass querysets that are already scoped (tasks_app.access) and annotated with the
+colour (selectors.with_colour): nothing here decides visibility or computes a colour. Every
+function reads its rows with a constant number of queries, however many rows there are.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+
+from agencies.models import Agency
+
+from .models import Plan, Responsibility, Task
+from .selectors import Colour
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+FILLS = {
+    Colour.RED: "F4C7C3",
+    Colour.AMBER: "FCE8B2",
+    Colour.GREEN: "B7E1CD",
+    Colour.GREY: "E0E0E0",
+}
+CHUNK = 2000
+
+
+# --- The responsibility list -------------------------------------------------------------------
+
+
+def responsibility_headers() -> list[str]:
+    return [
+        _("任务编号"),
+        _("任务"),
+        _("规划方案"),
+        _("章节"),
+        _("责任单位"),
+        _("职责"),
+        _("办理状态"),
+        _("红黄绿灯"),
+        _("完成时限"),
+        _("原定时限"),
+        _("剩余/逾期天数"),
+        _("完成比例(%)"),
+        _("最近报送"),
+        _("下次报送截止"),
+        _("签收时间"),
+        _("办结时间"),
+        _("超期办结"),
+    ]
+
+
+def responsibility_rows(
+    responsibilities: QuerySet[Responsibility], today: dt.date
+) -> Iterator[tuple[str | None, list]]:
+    """(colour, cells) per row of an already scoped, filtered, colour-annotated queryset."""
+    rows = responsibilities.select_related("task__plan", "task__section", "agency")
+    for r in rows.iterator(chunk_size=CHUNK):
+        days = (r.due_on - today).days if r.due_on and r.is_open else None
+        yield (
+            r.colour,
+            [
+                r.task.number,
+                r.task.title,
+                r.task.plan.title,
+                str(r.task.section) if r.task.section else "",
+                str(r.agency),
+                r.get_role_display(),
+                r.get_status_display(),
+                str(Colour.LABELS.get(r.colour, "")),
+                r.due_on,
+                r.original_due_on,
+                days,
+                r.progress_percent,
+                _local_date(r.last_reported_at),
+                r.next_report_due_on,
+                _local_date(r.accepted_at),
+                _local_date(r.completed_at),
+                _("是") if r.completed_late else "",
+            ],
+        )
+
+
+def responsibilities_xlsx(responsibilities: QuerySet[Responsibility], today: dt.date) -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("责任分工"))
+    sheet.append(_header_cells(sheet, responsibility_headers()))
+    colour_column = responsibility_headers().index(_("红黄绿灯"))
+    for colour, cells in responsibility_rows(responsibilities, today):
+        row = [_cell(sheet, value) for value in cells]
+        _fill(row[colour_column], colour)
+        sheet.append(row)
+    return _save(workbook)
+
+
+def responsibilities_csv(responsibilities: QuerySet[Responsibility], today: dt.date) -> bytes:
+    rows = (cells for _colour, cells in responsibility_rows(responsibilities, today))
+    return _csv([responsibility_headers(), *rows])
+
+
+# --- The agency × task matrix of a plan ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    role: str
+    role_label: str
+    status_label: str
+    colour: str
+
+
+@dataclass
+class Matrix:
+    """Rows are agencies, columns the plan's tasks in document order."""
+
+    plan: Plan
+    tasks: list[Task]
+    agencies: list[Agency] = field(default_factory=list)
+    cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
+
+    def row(self, agency: Agency) -> list[Cell | None]:
+        return [self.cells.get((agency.pk, task.pk)) for task in self.tasks]
+
+
+def plan_matrix(
+    plan: Plan, tasks: QuerySet[Task], responsibilities: QuerySet[Responsibility]
+) -> Matrix:
+    """The matrix from the plan's (scoped) tasks and (scoped, colour-annotated) responsibilities.
+    Agencies are ordered by their order in the agency list; an agency appears once it holds at
+    least one cell."""
+    matrix = Matrix(plan=plan, tasks=list(tasks.filter(plan=plan).order_by("order", "id")))
+    task_ids = {t.pk for t in matrix.tasks}
+    agencies: dict[int, Agency] = {}
+    rows = responsibilities.filter(task__plan=plan).select_related("agency")
+    for r in rows.order_by().iterator(chunk_size=CHUNK):
+        if r.task_id not in task_ids:
+            continue
+        agencies.setdefault(r.agency_id, r.agency)
+        matrix.cells[(r.agency_id, r.task_id)] = Cell(
+            role=r.role,
+            role_label=r.get_role_display(),
+            status_label=r.get_status_display(),
+            colour=r.colour,
+        )
+    matrix.agencies = sorted(agencies.values(), key=lambda a: (a.order, a.pk))
+    return matrix
+
+
+def _task_column(task: Task) -> str:
+    return task.number or task.title[:8]
+
+
+def matrix_headers(matrix: Matrix) -> list[str]:
+    return [
+        _("责任单位"),
+        *(_task_column(t) for t in matrix.tasks),
+        _("牵头"),
+        _("配合"),
+        _("实施"),
+    ]
+
+
+def _counts(cells: list[Cell | None]) -> list[int]:
+    roles = [c.role for c in cells if c is not None]
+    return [roles.count(role) for role in Responsibility.Role.values]
+
+
+def matrix_csv_cell(cell: Cell | None) -> str:
+    """CSV has no colours: the role, then status and light in brackets, e.g. 牵头（办理中·红灯）."""
+    if cell is None:
+        return ""
+    light = str(Colour.LABELS[cell.colour]).split("（")[0]
+    return f"{cell.role_label}（{cell.status_label}·{light}）"
+
+
+def matrix_xlsx(matrix: Matrix) -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("责任矩阵"))
+    sheet.append([_cell(sheet, matrix.plan.title, bold=True)])
+    sheet.append(_header_cells(sheet, matrix_headers(matrix)))
+    sheet.append([_cell(sheet, _("任务")), *(_cell(sheet, t.title) for t in matrix.tasks)])
+    for agency in matrix.agencies:
+        cells = matrix.row(agency)
+        row = [_cell(sheet, str(agency))]
+        for cell in cells:
+            written = _cell(sheet, cell.role_label if cell else None, centre=True)
+            _fill(written, cell.colour if cell else None)
+            row.append(written)
+        row.extend(_cell(sheet, n) for n in _counts(cells))
+        sheet.append(row)
+    sheet.append([])
+    sheet.append([_cell(sheet, _("图例"))] + [_legend(sheet, colour) for colour in FILLS])
+    return _save(workbook)
+
+
+def matrix_csv(matrix: Matrix) -> bytes:
+    rows: list[list] = [[matrix.plan.title], matrix_headers(matrix)]
+    rows.append([_("任务"), *(t.title for t in matrix.tasks)])
+    for agency in matrix.agencies:
+        cells = matrix.row(agency)
+        rows.append([str(agency), *(matrix_csv_cell(c) for c in cells), *_counts(cells)])
+    return _csv(rows)
+
+
+# --- Writing ---------------------------------------------------------------------------------------
+
+
+def _local_date(value: dt.datetime | None) -> dt.date | None:
+    return timezone.localdate(value) if value else None
+
+
+def _cell(sheet, value, *, bold: bool = False, centre: bool = False) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, dt.date):
+        cell.number_format = "yyyy-mm-dd"
+    if bold:
+        cell.font = Font(bold=True)
+    if centre:
+        cell.alignment = Alignment(horizontal="center")
+    return cell
+
+
+def _header_cells(sheet, headers: Iterable[str]) -> list[WriteOnlyCell]:
+    return [_cell(sheet, header, bold=True) for header in headers]
+
+
+def _fill(cell: WriteOnlyCell, colour: str | None) -> None:
+    if colour in FILLS:
+        cell.fill = PatternFill("solid", start_color=FILLS[colour], end_color=FILLS[colour])
+
+
+def _legend(sheet, colour: str) -> WriteOnlyCell:
+    cell = _cell(sheet, str(Colour.LABELS[colour]))
+    _fill(cell, colour)
+    return cell
+
+
+def _save(workbook: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _csv(rows: Iterable[Iterable]) -> bytes:
+    """UTF-8 with a byte-order mark, so that Excel opens the Chinese text correctly."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow(
+            ["" if v is None else v.isoformat() if isinstance(v, dt.date) else v for v in row]
+        )
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -1,0 +1,509 @@
+"""Progress reports (进展反馈): filing, the agency leader's approval, and return by the coordinator.
+
+Each service follows services.workflow: lock the responsibility (then the report), check the
+caller's capacity, the state and `version`, validate everything before writing, then write the
+change, the responsibility's derived dates and an Event in one transaction.
+
+Rules (see the README):
+- Staff or the leader of the responsible agency file one report per period, once the task is
+  accepted and while it is open (办理中, 待领导审核, 待审核); not before 签收, not once completed
+  or suspended.
+- Filing again for the same period replaces the report's text, percent and target values and
+  adds attachments: always allowed while the report is returned or awaiting the leader; a report
+  already submitted may be corrected until its period ends, after that only the coordinator can
+  reopen it (by returning it).
+- With plan.leader_approval_required a report filed by staff waits for the agency leader; one
+  filed by the leader is submitted at once.
+- The responsibility's progress_percent is that of its latest non-returned report (by period),
+  and next_report_due_on the earliest of: the due date of every returned period, and the due
+  date of the period after the latest non-returned report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import IO
+
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies.models import User
+from tasks_app import scheduling
+from tasks_app.access import Capacity, capacities
+from tasks_app.attachments import (
+    attachment_size,
+    attachment_validate,
+    original_name,
+    stored_name,
+)
+from tasks_app.errors import InvalidInput, StaleObject, TransitionNotAllowed
+from tasks_app.models import (
+    Action,
+    Plan,
+    ProgressReport,
+    ReportAttachment,
+    ReportTargetValue,
+    Responsibility,
+    Target,
+)
+from tasks_app.services.workflow import (
+    _COORDINATOR,
+    _LEADER,
+    _STAFF,
+    _check_version,
+    _locked,
+    _record,
+    _refresh_schedule,
+    _require,
+)
+
+S = Responsibility.Status
+RS = ProgressReport.Status
+
+# Accepted and still open: the agency is working on it and owes reports.
+REPORTABLE = frozenset({S.IN_PROGRESS, S.LEADER_REVIEW, S.COMPLETION_REQUESTED})
+RETURNABLE = frozenset({RS.SUBMITTED, RS.PENDING_LEADER})
+_VALUE_QUANTUM = Decimal("0.0001")  # ReportTargetValue.value has 4 decimal places
+_VALUE_LIMIT = Decimal(10) ** 16  # and 20 digits
+
+TargetValues = Mapping[int, tuple[Decimal, list[str]]]
+
+
+@dataclass(frozen=True)
+class _Upload:
+    file: IO[bytes]
+    name: str
+    content_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class _Filing:
+    """A report's content, validated."""
+
+    period_start: dt.date
+    period_end: dt.date
+    narrative: str
+    percent: int
+    values: dict[Target, tuple[Decimal, list[str]]]
+    uploads: list[_Upload]
+
+
+def progress_report_submit(
+    *,
+    responsibility_id: int,
+    actor: User,
+    narrative: str,
+    percent: int,
+    period_start: dt.date | None = None,
+    target_values: TargetValues | None = None,
+    attachments: Iterable[IO[bytes]] = (),
+    expected_version: int | None = None,
+    expected_report_version: int | None = None,
+) -> ProgressReport:
+    """File (or re-file) the responsibility's report for a period, default the current one.
+
+    `expected_version` is the responsibility's, `expected_report_version` the period's existing
+    report's. Raises a DomainError and writes nothing (no rows, no files) on any error."""
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            return _submit(
+                responsibility_id=responsibility_id,
+                actor=actor,
+                narrative=narrative,
+                percent=percent,
+                period_start=period_start,
+                target_values=target_values or {},
+                attachments=list(attachments),
+                expected_version=expected_version,
+                expected_report_version=expected_report_version,
+                written=written,
+            )
+    except BaseException:
+        _delete_files(written)
+        raise
+
+
+def _submit(
+    *,
+    responsibility_id: int,
+    actor: User,
+    narrative: str,
+    percent: int,
+    period_start: dt.date | None,
+    target_values: TargetValues,
+    attachments: list[IO[bytes]],
+    expected_version: int | None,
+    expected_report_version: int | None,
+    written: list[str],
+) -> ProgressReport:
+    responsibility = _locked(responsibility_id)
+    _check_version(responsibility, expected_version)
+    held = _require(actor, responsibility, _STAFF)
+    _check_reportable(responsibility)
+    filing = _clean(
+        responsibility,
+        narrative=narrative,
+        percent=percent,
+        period_start=period_start,
+        target_values=target_values,
+        attachments=attachments,
+    )
+    report = (
+        ProgressReport.objects.select_for_update()
+        .filter(responsibility=responsibility, period_start=filing.period_start)
+        .first()
+    )
+    refiled = report is not None
+    if report is not None:
+        _check_report_version(report, expected_report_version)
+        _check_correctable(report)
+    plan = responsibility.task.plan
+    needs_leader = plan.leader_approval_required and Capacity.OWN_LEADER not in held
+    report = _save_report(
+        report,
+        responsibility=responsibility,
+        filing=filing,
+        actor=actor,
+        status=RS.PENDING_LEADER if needs_leader else RS.SUBMITTED,
+    )
+    _save_target_values(report, filing.values)
+    _save_attachments(report, filing.uploads, actor=actor, written=written)
+    _sync_responsibility(responsibility)
+    responsibility.last_reported_at = report.submitted_at
+    responsibility.version += 1
+    responsibility.save()
+    _record(
+        responsibility,
+        actor=actor,
+        action=Action.REPORT,
+        from_status=responsibility.status,
+        data={**_event_data(report), "refiled": refiled},
+    )
+    return report
+
+
+@transaction.atomic
+def progress_report_leader_approve(
+    *, report_id: int, actor: User, expected_version: int | None = None
+) -> ProgressReport:
+    """The agency leader passes a staff member's report on to the coordinator."""
+    report = _locked_report(report_id)
+    _check_report_version(report, expected_version)
+    responsibility = report.responsibility
+    _require(actor, responsibility, _LEADER)
+    if report.status != RS.PENDING_LEADER:
+        raise TransitionNotAllowed(
+            _("该进展报告当前为“%(status)s”，无需领导审核。")
+            % {"status": report.get_status_display()}
+        )
+    report.status = RS.SUBMITTED
+    report.version += 1
+    report.save(update_fields=["status", "version"])
+    _record(
+        responsibility,
+        actor=actor,
+        action=Action.APPROVE_REPORT,
+        from_status=responsibility.status,
+        data=_event_data(report),
+    )
+    return report
+
+
+@transaction.atomic
+def progress_report_return(
+    *, report_id: int, actor: User, reason: str, expected_version: int | None = None
+) -> ProgressReport:
+    """The coordinator sends a report back for rework; the period shows as due (or late) again."""
+    report = _locked_report(report_id)
+    _check_report_version(report, expected_version)
+    responsibility = report.responsibility
+    _require(actor, responsibility, _COORDINATOR)
+    if report.status not in RETURNABLE:
+        raise TransitionNotAllowed(
+            _("该进展报告当前为“%(status)s”，不能退回。") % {"status": report.get_status_display()}
+        )
+    if responsibility.status not in REPORTABLE:
+        raise TransitionNotAllowed(
+            _("该事项当前为“%(status)s”，不能退回进展报告。")
+            % {"status": responsibility.get_status_display()}
+        )
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput(
+            _("退回进展报告须填写理由。"), field_errors={"reason": [_("请填写理由。")]}
+        )
+    report.status = RS.RETURNED
+    report.returned_by = actor
+    report.returned_at = timezone.now()
+    report.return_reason = reason
+    report.version += 1
+    report.save()
+    _sync_responsibility(responsibility)
+    responsibility.version += 1
+    responsibility.save()
+    _record(
+        responsibility,
+        actor=actor,
+        action=Action.RETURN_REPORT,
+        from_status=responsibility.status,
+        reason=reason,
+        data=_event_data(report),
+    )
+    return report
+
+
+def available_report_actions(*, user: User, report: ProgressReport) -> list[str]:
+    """What `user` may do with `report` now (for buttons, not a guarantee). Needs
+    report.responsibility.task.plan loaded."""
+    held = capacities(user, report.responsibility)
+    actions = []
+    if report.status == RS.PENDING_LEADER and Capacity.OWN_LEADER in held:
+        actions.append(Action.APPROVE_REPORT)
+    if (
+        report.status in RETURNABLE
+        and report.responsibility.status in REPORTABLE
+        and Capacity.COORDINATOR in held
+    ):
+        actions.append(Action.RETURN_REPORT)
+    return actions
+
+
+# --- Checks ------------------------------------------------------------------------------------
+
+
+def _locked_report(report_id: int) -> ProgressReport:
+    """The report, locked after its responsibility (always in that order: no deadlocks)."""
+    reports = ProgressReport.objects.filter(pk=report_id)
+    responsibility_id = reports.values_list("responsibility_id", flat=True).first()
+    report = None
+    if responsibility_id is not None:
+        responsibility = _locked(responsibility_id)
+        report = reports.select_for_update().first()
+    if report is None:
+        raise InvalidInput(_("该进展报告不存在或已被删除。"))
+    report.responsibility = responsibility
+    return report
+
+
+def _check_report_version(report: ProgressReport, expected_version: int | None) -> None:
+    if expected_version is not None and report.version != expected_version:
+        raise StaleObject()
+
+
+def _check_reportable(responsibility: Responsibility) -> None:
+    if responsibility.status == S.ASSIGNED:
+        raise TransitionNotAllowed(_("该事项尚未签收，请先签收再报送进展。"))
+    if responsibility.status not in REPORTABLE:
+        raise TransitionNotAllowed(
+            _("当前状态为“%(status)s”，不能报送进展。")
+            % {"status": responsibility.get_status_display()}
+        )
+
+
+def _check_correctable(report: ProgressReport) -> None:
+    """A submitted report can be corrected while its period lasts; later only after a return."""
+    if report.status == RS.SUBMITTED and timezone.localdate() > report.period_end:
+        raise TransitionNotAllowed(
+            _("本期进展报告已报送且报送期已结束，不能再修改；如需更正，请联系督办员退回。")
+        )
+
+
+# --- Validation (reads only) -------------------------------------------------------------------
+
+
+def _clean(
+    responsibility: Responsibility,
+    *,
+    narrative: str,
+    percent: int,
+    period_start: dt.date | None,
+    target_values: TargetValues,
+    attachments: list[IO[bytes]],
+) -> _Filing:
+    """The validated filing, or InvalidInput listing every problem (field_errors)."""
+    errors: dict[str, list[str]] = {}
+    period = _clean_period(responsibility.task.plan, period_start, errors)
+    narrative = (narrative or "").strip()
+    if not narrative:
+        errors.setdefault("narrative", []).append(_("请填写进展情况。"))
+    if isinstance(percent, bool) or not isinstance(percent, int) or not 0 <= percent <= 100:
+        errors.setdefault("percent", []).append(_("完成比例须为0至100之间的整数。"))
+    values = _clean_target_values(responsibility.task_id, target_values, errors)
+    uploads = _clean_uploads(attachments, errors)
+    if errors:
+        raise InvalidInput(next(iter(errors.values()))[0], field_errors=errors)
+    start, end = period
+    return _Filing(start, end, narrative, percent, values, uploads)
+
+
+def _clean_period(
+    plan: Plan, period_start: dt.date | None, errors: dict[str, list[str]]
+) -> tuple[dt.date, dt.date]:
+    """The reporting period to file for: the current one by default, or an earlier one (late)."""
+    current = scheduling.reporting_period(cycle=plan.reporting_cycle, on=timezone.localdate())
+    if period_start is None:
+        return current
+    period = scheduling.reporting_period(cycle=plan.reporting_cycle, on=period_start)
+    if period[0] != period_start:
+        errors.setdefault("period_start", []).append(
+            _("报送期起始日期应为%(start)s。") % {"start": period[0].isoformat()}
+        )
+    elif period_start > current[0]:
+        errors.setdefault("period_start", []).append(_("该报送期尚未开始，不能提前报送。"))
+    return period
+
+
+def _clean_target_values(
+    task_id: int, target_values: TargetValues, errors: dict[str, list[str]]
+) -> dict[Target, tuple[Decimal, list[str]]]:
+    targets = Target.objects.in_bulk(list(target_values))
+    cleaned: dict[Target, tuple[Decimal, list[str]]] = {}
+    for target_id, entry in target_values.items():
+        target = targets.get(target_id)
+        if target is None or target.task_id != task_id:
+            errors.setdefault("target_values", []).append(_("所填指标不属于该任务。"))
+            continue
+        value, items = entry
+        problem = _value_problem(value) or _items_problem(items)
+        if problem:
+            errors.setdefault("target_values", []).append(f"{target.description}：{problem}")
+            continue
+        cleaned[target] = (Decimal(value), [item.strip() for item in items if item.strip()])
+    return cleaned
+
+
+def _value_problem(value: object) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        return _("完成值须为数字。")
+    value = Decimal(value)
+    if not value.is_finite():
+        return _("完成值须为数字。")
+    if value < 0:
+        return _("完成值不能为负数。")
+    try:
+        exact = value.quantize(_VALUE_QUANTUM) == value
+    except InvalidOperation:
+        exact = False
+    if not exact or value >= _VALUE_LIMIT:
+        return _("完成值最多保留4位小数且不超过16位整数。")
+    return None
+
+
+def _items_problem(items: object) -> str | None:
+    if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+        return _("具体名单须为名称列表。")
+    return None
+
+
+def _clean_uploads(attachments: list[IO[bytes]], errors: dict[str, list[str]]) -> list[_Upload]:
+    uploads = []
+    for file in attachments:
+        try:
+            content_type = attachment_validate(file)
+        except InvalidInput as error:
+            errors.setdefault("attachments", []).append(str(error.message))
+            continue
+        uploads.append(_Upload(file, original_name(file), content_type, attachment_size(file)))
+    return uploads
+
+
+# --- Writes ------------------------------------------------------------------------------------
+
+
+def _save_report(
+    report: ProgressReport | None,
+    *,
+    responsibility: Responsibility,
+    filing: _Filing,
+    actor: User,
+    status: str,
+) -> ProgressReport:
+    if report is None:
+        report = ProgressReport(responsibility=responsibility, version=0)
+    report.responsibility = responsibility
+    report.period_start = filing.period_start
+    report.period_end = filing.period_end
+    report.narrative = filing.narrative
+    report.percent = filing.percent
+    report.status = status
+    report.submitted_by = actor
+    report.submitted_at = timezone.now()
+    report.version += 1
+    report.save()
+    return report
+
+
+def _save_target_values(
+    report: ProgressReport, values: dict[Target, tuple[Decimal, list[str]]]
+) -> None:
+    """The filing is the whole report: values not given again are removed."""
+    report.target_values.exclude(target__in=list(values)).delete()
+    for target, (value, items) in values.items():
+        ReportTargetValue.objects.update_or_create(
+            report=report, target=target, defaults={"value": value, "items": items}
+        )
+
+
+def _save_attachments(
+    report: ProgressReport, uploads: list[_Upload], *, actor: User, written: list[str]
+) -> None:
+    """Store each file under a random name; `written` lets the caller remove them on rollback."""
+    for upload in uploads:
+        attachment = ReportAttachment(
+            report=report,
+            original_name=upload.name,
+            content_type=upload.content_type,
+            size=upload.size,
+            uploaded_by=actor,
+        )
+        content = upload.file if isinstance(upload.file, File) else File(upload.file)
+        attachment.file.save(stored_name(upload.content_type), content, save=False)
+        written.append(attachment.file.name)
+        attachment.save()
+
+
+def _delete_files(names: list[str]) -> None:
+    storage = ReportAttachment._meta.get_field("file").storage
+    for name in names:
+        storage.delete(name)
+
+
+def _sync_responsibility(responsibility: Responsibility) -> None:
+    """Derive reported progress, the next report date and the schedule from the reports."""
+    plan = responsibility.task.plan
+    rows = list(
+        responsibility.reports.order_by("period_start").values_list(
+            "period_start", "status", "percent"
+        )
+    )
+    filed = [(start, percent) for start, status, percent in rows if status != RS.RETURNED]
+    dues = [
+        scheduling.report_due_date(
+            cycle=plan.reporting_cycle, due_day=plan.report_due_day, period_start=start
+        )
+        for start, status, _percent in rows
+        if status == RS.RETURNED
+    ]
+    if filed:
+        dues.append(scheduling.report_due_after_filing(plan=plan, period_start=filed[-1][0]))
+    responsibility.progress_percent = filed[-1][1] if filed else 0
+    if dues:
+        responsibility.next_report_due_on = min(dues)
+    _refresh_schedule(responsibility)
+
+
+def _event_data(report: ProgressReport) -> dict:
+    return {
+        "report": report.pk,
+        "period_start": report.period_start.isoformat(),
+        "period_end": report.period_end.isoformat(),
+        "percent": report.percent,
+        "report_status": report.status,
+    }

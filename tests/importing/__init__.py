@@ -1,0 +1,1 @@
+"""Helpers shared by the importer tests (tests/test_import_*.py)."""

@@ -1,0 +1,304 @@
+"""End to end with real services: Redis as the broker, a real Celery worker, a real SMTP server.
+
+The sweep commits, hands the digests to the worker through Redis, the worker sends them to
+aiosmtpd. Counts are exact: emails received, ledger rows, delivery attempts. Concurrent sweeps and
+the kill-the-worker test need PostgreSQL (the worker process must share the database).
+"""
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.db import connection
+
+from tasks_app.errors import PermissionDenied
+from tasks_app.models import (
+    Action,
+    DeliveryAttempt,
+    Event,
+    ReminderDigest,
+    ReminderEntry,
+    ReminderKind,
+    ReminderSweep,
+)
+from tasks_app.reminders import selectors
+from tasks_app.reminders.manual import reminders_send_now
+from tasks_app.reminders.sweep import reminders_sweep_run
+from tasks_app.reminders.tasks import reminders_deliver, reminders_deliver_due
+from tests.reminders.fixtures import require_postgresql
+from tests.reminders.smtp import SMTPServer
+from tests.reminders.world import national_day_2024, world
+
+pytest_plugins = ["tests.reminders.fixtures"]
+pytestmark = pytest.mark.django_db(transaction=True)
+Status = ReminderDigest.Status
+Outcome = DeliveryAttempt.Outcome
+ROOT = Path(__file__).resolve().parent.parent
+DUE = dt.date(2024, 9, 30)
+OVERDUE_DAY = dt.date(2024, 10, 8)
+TERMINAL = (Status.SENT, Status.FAILED, Status.CANCELLED)
+
+
+@pytest.fixture
+def w():
+    national_day_2024()
+    return world()
+
+
+def _settled(digest_ids, timeout: float = 30.0) -> list[ReminderDigest]:
+    """Poll (PostgreSQL only: another process writes) until every digest reached a final status."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        digests = list(ReminderDigest.objects.filter(pk__in=digest_ids).order_by("pk"))
+        if all(digest.status in TERMINAL for digest in digests):
+            return digests
+        time.sleep(0.05)
+    raise AssertionError(f"邮件未在 {timeout} 秒内发送完毕：{digests}")
+
+
+def _digests(ids) -> list[ReminderDigest]:
+    return list(ReminderDigest.objects.filter(pk__in=ids).order_by("pk"))
+
+
+def test_five_items_for_one_agency_make_one_email(celery_worker, smtp, w):
+    for _ in range(5):
+        w.item(due_on=DUE)
+
+    result = reminders_sweep_run(day=OVERDUE_DAY)
+
+    assert celery_worker.wait(1) == 1
+    [digest] = _digests(result.digest_ids)
+    assert digest.status == Status.SENT
+    assert smtp.recorder.count() == 1
+    assert [r.rcpt_tos for r in smtp.recorder.received] == [(w.desk,)]
+    assert digest.entries.count() == 5
+    assert "5项事项" in smtp.recorder.received[0].message["Subject"]
+
+
+def test_an_empty_day_sends_no_email(celery_worker, smtp, w):
+    w.item(due_on=dt.date(2025, 6, 30))
+
+    result = reminders_sweep_run(day=OVERDUE_DAY)
+
+    assert celery_worker.wait(1, timeout=0.5) == 0
+    assert (result.entries_created, result.digest_ids) == (0, [])
+    assert smtp.recorder.count() == 0
+    assert ReminderDigest.objects.count() == 0
+
+
+def test_a_second_sweep_of_the_same_day_sends_nothing_more(celery_worker, smtp, w):
+    for _ in range(3):
+        w.item(due_on=DUE)
+
+    first = reminders_sweep_run(day=OVERDUE_DAY)
+    celery_worker.wait(1)
+    second = reminders_sweep_run(day=OVERDUE_DAY)
+
+    assert celery_worker.wait(2, timeout=0.5) == 1
+    assert (first.entries_created, second.entries_created, second.digest_ids) == (3, 0, [])
+    assert smtp.recorder.count() == 1
+    assert ReminderEntry.objects.count() == 3
+    assert DeliveryAttempt.objects.count() == 1
+
+
+def test_escalation_copies_the_leader_and_the_coordinator(celery_worker, smtp, w):
+    item = w.item(due_on=DUE)
+
+    reminders_sweep_run(day=dt.date(2024, 10, 21))  # 11th working day overdue
+
+    celery_worker.wait(1)
+    assert smtp.recorder.count() == 3
+    assert sorted(r.rcpt_tos[0] for r in smtp.recorder.received) == sorted(
+        [w.desk, w.leader.email, w.coordinator.email]
+    )
+    [to_coordinator] = smtp.recorder.to(w.coordinator.email)
+    assert "已升级督办" in to_coordinator.message.get_body(("plain",)).get_content()
+    item.refresh_from_db()
+    assert item.escalated_at is not None
+    assert list(selectors.escalated_responsibilities_visible_to(w.coordinator)) == [item]
+
+
+def test_manual_remind_now_is_sent_and_logged(celery_worker, smtp, w):
+    item = w.item(due_on=dt.date(2025, 6, 30))
+    item.assignees.add(w.staff)
+
+    result = reminders_send_now(
+        responsibility_ids=[item.pk], actor=w.coordinator, note="请于本周五前报送进展"
+    )
+
+    celery_worker.wait(1)
+    assert len(result.digest_ids) == smtp.recorder.count() == 2
+    assert sorted(r.rcpt_tos[0] for r in smtp.recorder.received) == sorted([w.desk, w.staff.email])
+    body = smtp.recorder.to(w.desk)[0].message.get_body(("plain",)).get_content()
+    assert "督办员留言：请于本周五前报送进展" in body
+    assert ReminderEntry.objects.filter(kind=ReminderKind.MANUAL).count() == 2
+    event = Event.objects.get(responsibility=item, action=Action.REMIND)
+    assert (event.actor, event.reason) == (w.coordinator, "请于本周五前报送进展")
+
+
+def test_manual_remind_now_is_refused_to_agency_staff(celery_worker, smtp, w):
+    item = w.item()
+
+    with pytest.raises(PermissionDenied):
+        reminders_send_now(responsibility_ids=[item.pk], actor=w.staff, note="")
+
+    assert ReminderEntry.objects.count() == Event.objects.count() == 0
+
+
+def test_a_lost_broker_message_is_delivered_by_the_periodic_task(
+    celery_worker, smtp, w, broker, monkeypatch
+):
+    w.item(due_on=DUE)
+    result = reminders_sweep_run(day=OVERDUE_DAY, enqueue=False)  # as if Redis lost it
+    monkeypatch.setattr(selectors, "PENDING_GRACE", dt.timedelta(0))
+
+    reminders_deliver_due.apply_async(queue=broker)
+
+    celery_worker.wait(1)
+    [digest] = _digests(result.digest_ids)
+    assert digest.status == Status.SENT
+    assert smtp.recorder.count() == 1
+
+
+def test_the_same_batch_delivered_twice_by_the_worker_sends_once(celery_worker, smtp, w, broker):
+    w.item(due_on=DUE)
+    result = reminders_sweep_run(day=OVERDUE_DAY, enqueue=False)
+
+    for _ in range(2):  # a retried task / a duplicated message
+        reminders_deliver.apply_async(args=[result.digest_ids], queue=broker)
+
+    celery_worker.wait(2)
+    assert smtp.recorder.count() == 1
+    assert DeliveryAttempt.objects.count() == 1
+    assert _digests(result.digest_ids)[0].status == Status.SENT
+
+
+# --- PostgreSQL: concurrent sweeps, and a worker killed mid-send -----------------------------
+
+
+def test_two_sweeps_at_once_record_and_send_everything_once(celery_worker, smtp, w):
+    require_postgresql()
+    other = world(name="b")
+    for _ in range(5):
+        w.item(due_on=DUE).assignees.add(w.staff)
+    for _ in range(3):
+        other.item(due_on=DUE)
+    barrier = threading.Barrier(2)
+    results = []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(reminders_sweep_run(day=OVERDUE_DAY))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(r.entries_created for r in results) == [0, 13]
+    assert ReminderSweep.objects.count() == 2
+    assert ReminderEntry.objects.count() == 13
+    celery_worker.wait(1)
+    assert celery_worker.wait(2, timeout=0.5) == 1  # only the sweep that recorded enqueued
+    assert sorted(r.rcpt_tos[0] for r in smtp.recorder.received) == sorted(
+        [w.desk, w.staff.email, other.desk]
+    )
+
+
+def _test_database_url() -> str:
+    """postgres://… of the test database, for a process that must share it."""
+    db = connection.settings_dict
+    credentials = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    host = db["HOST"] or "127.0.0.1"
+    return f"postgres://{credentials}@{host}:{db['PORT'] or 5432}/{quote(db['NAME'], safe='')}"
+
+
+def _worker(*, queue: str, redis: str, smtp_port: int, log: Path) -> subprocess.Popen:
+    """A Celery worker in its own process, on the test database, sending to the test server."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DJANGO_DEBUG": "False",
+        "DATABASE_URL": _test_database_url(),
+        "REDIS_URL": redis,
+        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
+        "REMINDERS_SEND_LEASE_SECONDS": "2",
+        "LOG_LEVEL": "WARNING",
+    }
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo"]
+    command += ["-Q", queue, "-n", f"{queue}-{uuid.uuid4().hex[:6]}@%h", "--loglevel=INFO"]
+    command += ["--without-mingle", "--without-gossip", "--without-heartbeat"]
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT
+    )
+    deadline = time.monotonic() + 60
+    while b" ready." not in log.read_bytes():
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError(f"worker 未能启动：\n{log.read_text(errors='replace')}")
+        time.sleep(0.1)
+    return process
+
+
+def test_a_worker_killed_mid_send_is_retried_after_its_lease_and_sends_once(
+    w, broker, redis_url, tmp_path
+):
+    require_postgresql()
+    w.item(due_on=DUE)
+    [digest_id] = reminders_sweep_run(day=OVERDUE_DAY, enqueue=False).digest_ids
+    server = SMTPServer().start()
+    server.recorder.hold_rcpt = threading.Event()  # the first session stops at RCPT TO
+    log = tmp_path / "worker.log"
+    options = {"queue": broker, "redis": redis_url, "smtp_port": server.port, "log": log}
+    first = _worker(**options)
+    try:
+        reminders_deliver.apply_async(args=[[digest_id]], queue=broker)
+        assert server.recorder.rcpt_reached.wait(30), log.read_text(errors="replace")
+        assert ReminderDigest.objects.get(pk=digest_id).status == Status.SENDING
+        first.send_signal(signal.SIGKILL)  # mid-send: after the claim, before DATA
+        first.wait(10)
+        server.recorder.hold_rcpt.set()
+        server.recorder.hold_rcpt = None
+        assert server.recorder.count() == 0
+
+        second = _worker(**options)
+        try:
+            while ReminderDigest.objects.filter(pk=digest_id, lease_until__gte=_now()).exists():
+                time.sleep(0.1)  # the killed worker's lease runs out (2 s)
+            reminders_deliver_due.apply_async(queue=broker)
+            [digest] = _settled([digest_id], timeout=30)
+        finally:
+            second.terminate()
+            second.wait(20)
+    finally:
+        if first.poll() is None:
+            first.kill()
+        server.stop()
+
+    assert digest.status == Status.SENT
+    assert server.recorder.count() == 1
+    assert [r.rcpt_tos for r in server.recorder.received] == [(w.desk,)]
+    assert list(
+        DeliveryAttempt.objects.filter(digest_id=digest_id)
+        .order_by("number")
+        .values_list("number", "outcome")
+    ) == [(1, Outcome.INTERRUPTED), (2, Outcome.SENT)]
+
+
+def _now():
+    from django.utils import timezone
+
+    return timezone.now()
