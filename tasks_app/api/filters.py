@@ -7,6 +7,8 @@ meeting all of them (tasks_app.api.selectors.tasks_matching).
 
 from __future__ import annotations
 
+import datetime as dt
+
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
@@ -28,6 +30,27 @@ from tasks_app.selectors import Colour
 from .selectors import ResponsibilityCriteria, colour_rules, tasks_matching
 
 MAX_ID = 2**63 - 1
+# Real UTC offsets lie within ±14 hours; the database refuses anything beyond ±15:59.
+MAX_UTC_OFFSET = dt.timedelta(hours=14)
+
+
+class BoundedIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 date-time with a real UTC offset and a year the database can store."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return value
+        offset = value.utcoffset()
+        if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+            raise forms.ValidationError("时区偏移超出范围（应在 -14:00 到 +14:00 之间）。")
+        if not 1900 <= value.year <= 9998:
+            raise forms.ValidationError("年份超出范围（应在 1900 到 9998 之间）。")
+        return value
+
+
+class BoundedIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = BoundedIsoDateTimeField
 
 
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
@@ -190,8 +213,8 @@ class EventFilter(django_filters.FilterSet):
     task = IdFilter(field_name="task_id")
     responsibility = IdFilter(field_name="responsibility_id")
     action = django_filters.ChoiceFilter(choices=Action.choices)
-    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    since = BoundedIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    until = BoundedIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Event

@@ -19,4 +19,6 @@ class WorkingDayException(models.Model):
         ordering = ["date"]
 
     def __str__(self) -> str:
-        return f"{self.date:%Y-%m-%d} {'上班' if self.is_working_day else '休息'} {self.note}".strip()
+        return (
+            f"{self.date:%Y-%m-%d} {'上班' if self.is_working_day else '休息'} {self.note}".strip()
+        )

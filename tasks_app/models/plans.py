@@ -50,7 +50,10 @@ class Plan(models.Model):
     level = models.CharField(_("层级"), max_length=16, choices=Level.choices)
     period_start = models.PositiveSmallIntegerField(_("起始年度"), null=True, blank=True)
     period_end = models.PositiveSmallIntegerField(
-        _("截止年度"), null=True, blank=True, help_text=_("实施期末或目标年度，任务默认于该年底到期。")
+        _("截止年度"),
+        null=True,
+        blank=True,
+        help_text=_("实施期末或目标年度，任务默认于该年底到期。"),
     )
     source_name = models.CharField(_("来源文件"), max_length=255, blank=True)
     source_encoding = models.CharField(_("文件编码"), max_length=32, blank=True)
@@ -94,10 +97,17 @@ class Plan(models.Model):
         return (self.key,)
 
 
+class PlanIssuerManager(models.Manager):
+    def get_by_natural_key(self, plan_key: str, agency_name: str):
+        return self.get(plan__key=plan_key, agency__name=agency_name)
+
+
 class PlanIssuer(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="issuer_links")
     agency = models.ForeignKey(Agency, verbose_name=_("发文单位"), on_delete=models.PROTECT)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    objects = PlanIssuerManager()
 
     class Meta:
         verbose_name = _("发文单位")
@@ -109,6 +119,11 @@ class PlanIssuer(models.Model):
 
     def __str__(self) -> str:
         return str(self.agency)
+
+    def natural_key(self) -> tuple[str, str]:
+        return (self.plan.key, self.agency.name)
+
+    natural_key.dependencies = ["tasks_app.plan", "agencies.agency"]
 
 
 class PlanPartManager(models.Manager):
@@ -141,9 +156,7 @@ class Section(models.Model):
         verbose_name = _("章节")
         verbose_name_plural = _("章节")
         ordering = ["plan", "order"]
-        constraints = [
-            models.UniqueConstraint(fields=["plan", "ref"], name="section_unique_ref")
-        ]
+        constraints = [models.UniqueConstraint(fields=["plan", "ref"], name="section_unique_ref")]
 
     def __str__(self) -> str:
         return f"{self.number}{'、' if self.number and not self.parent_id else ''}{self.title}"
@@ -200,7 +213,11 @@ class Task(models.Model):
         constraints = [models.UniqueConstraint(fields=["plan", "ref"], name="task_unique_ref")]
 
     def __str__(self) -> str:
-        return f"{self.number}. {self.title}" if self.number.isdigit() else f"{self.number}{self.title}"
+        return (
+            f"{self.number}. {self.title}"
+            if self.number.isdigit()
+            else f"{self.number}{self.title}"
+        )
 
     def natural_key(self) -> tuple[str, str]:
         return (self.plan.key, self.ref)

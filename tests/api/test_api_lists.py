@@ -213,3 +213,26 @@ def test_ids_too_large_for_any_key_are_404(world, path):
 
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    "since, message",
+    [("0831-10-31T16:22:21-18:20", "时区偏移超出范围"), ("0831-10-31T16:22:21+08:00", "年份超出范围")],
+)
+def test_event_dates_the_database_cannot_hold_are_a_400_not_a_500(world, since, message):
+    response = world.client("coordinator").get("/api/v1/events/", {"since": since})
+
+    assert response.status_code == 400, response.content
+    assert message in response.content.decode()
+
+
+def test_event_since_filter_keeps_later_events(world):
+    client = world.client("coordinator")
+
+    def ids(**params) -> list[int]:
+        return [e["id"] for e in client.get("/api/v1/events/", params).json()["results"]]
+
+    everything = ids()
+    assert everything
+    assert ids(since="2000-01-01T00:00:00+08:00") == everything
+    assert ids(since="9000-01-01T00:00:00Z") == []

@@ -8,7 +8,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from agencies.models import Agency
+from tasks_app.models import WorkingDayException
 from tasks_app.reference_data import FIXTURES_DIR, REFERENCE_FIXTURES, reference_fixture_load
+from tasks_app.working_days import seedable_years, working_days_seed
 
 # (username, agency short name, role, superuser)
 DEMO_ACCOUNTS = (
@@ -38,10 +40,21 @@ class Command(BaseCommand):
                 continue
             result = reference_fixture_load(path)
             self.stdout.write(f"{name}：新建 {result.created} 条，已存在 {result.existing} 条")
+        self._working_days()
         if demo:
             if not settings.DEBUG:
                 raise CommandError("演示账号只能在本地调试模式（DJANGO_DEBUG=True）下创建。")
             self._demo_accounts()
+
+    def _working_days(self) -> None:
+        """Seed the official holiday calendar once. Later runs leave it alone, so that corrections
+        an administrator made in the admin survive; `seed_working_days` refreshes it on purpose."""
+        if WorkingDayException.objects.exists():
+            self.stdout.write("工作日历：已有数据，未改动（如需按官方日历更新，请运行 seed_working_days）")
+            return
+        first, last = seedable_years()
+        created, _updated = working_days_seed(from_year=max(first, 2018), to_year=last)
+        self.stdout.write(f"工作日历：新建 {created} 条（{max(first, 2018)}–{last} 年）")
 
     @transaction.atomic
     def _demo_accounts(self) -> None:
