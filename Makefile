@@ -21,7 +21,8 @@ run: install
 	$(PY) manage.py bootstrap --demo
 	bin/run-local
 
-## test: the whole suite (SQLite by default; PostgreSQL when DATABASE_URL is set).
+## test: the whole suite (SQLite by default; PostgreSQL when DATABASE_URL is set), on every core.
+PYTEST_ARGS ?= -n auto
 test: install
 	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 

@@ -17,7 +17,16 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from agencies.models import Agency, User
 
-from .models import Event, ExtensionRequest, Plan, Responsibility, Target, Task
+from .models import (
+    Event,
+    ExtensionRequest,
+    Plan,
+    ProgressReport,
+    ReportAttachment,
+    Responsibility,
+    Target,
+    Task,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -120,9 +129,15 @@ def events_visible_to(user: User | AnonymousUser) -> QuerySet[Event]:
     if is_administrator(user):
         return events
     if is_coordinator(user):
-        return events.filter(task__plan__coordinating_agency_id=user.agency_id)
+        # Plan-level events (an import, a plan edit) have no task: match on the plan itself.
+        return events.filter(plan__coordinating_agency_id=user.agency_id)
     if is_agency_member(user):
-        return events.filter(responsibility__in=responsibilities_visible_to(user))
+        # Task-level events (a target changed) are seen by every agency on the task, as the
+        # targets themselves are; responsibility events follow the responsibility.
+        return events.filter(
+            Q(responsibility__in=responsibilities_visible_to(user))
+            | Q(responsibility__isnull=True, task__in=tasks_visible_to(user))
+        )
     return events.none()
 
 
@@ -130,7 +145,9 @@ def extension_requests_visible_to(user: User | AnonymousUser) -> QuerySet[Extens
     requests = ExtensionRequest.objects.all()
     if is_administrator(user):
         return requests
-    if is_coordinator(user) or is_agency_member(user):
+    if is_coordinator(user):
+        return requests.filter(responsibility__task__plan__coordinating_agency_id=user.agency_id)
+    if is_agency_member(user):
         return requests.filter(responsibility__in=responsibilities_visible_to(user))
     return requests.none()
 
@@ -178,8 +195,6 @@ def can_coordinate_plan(user: User | AnonymousUser, plan: Plan) -> bool:
 
 # --- Progress reports (进展反馈) -----------------------------------------------------------------
 
-from .models import ProgressReport, ReportAttachment  # noqa: E402
-
 
 def reports_visible_to(user: User | AnonymousUser) -> QuerySet[ProgressReport]:
     """Reports on the responsibilities the user may see: an agency sees its own reports, and on
@@ -187,7 +202,9 @@ def reports_visible_to(user: User | AnonymousUser) -> QuerySet[ProgressReport]:
     reports = ProgressReport.objects.all()
     if is_administrator(user):
         return reports
-    if is_coordinator(user) or is_agency_member(user):
+    if is_coordinator(user):
+        return reports.filter(responsibility__task__plan__coordinating_agency_id=user.agency_id)
+    if is_agency_member(user):
         return reports.filter(responsibility__in=responsibilities_visible_to(user))
     return reports.none()
 

@@ -217,7 +217,10 @@ def test_ids_too_large_for_any_key_are_404(world, path):
 
 @pytest.mark.parametrize(
     "since, message",
-    [("0831-10-31T16:22:21-18:20", "时区偏移超出范围"), ("0831-10-31T16:22:21+08:00", "年份超出范围")],
+    [
+        ("0831-10-31T16:22:21-18:20", "时区偏移超出范围"),
+        ("0831-10-31T16:22:21+08:00", "年份超出范围"),
+    ],
 )
 def test_event_dates_the_database_cannot_hold_are_a_400_not_a_500(world, since, message):
     response = world.client("coordinator").get("/api/v1/events/", {"since": since})
