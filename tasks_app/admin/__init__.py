@@ -8,3 +8,7 @@ from . import reminders  # noqa: F401  reminders: log, emails, preview, per-plan
 # isort: split
 # The workflow admin: "我的任务", the coordinator's start page, tasks, targets, records.
 from . import records, responsibilities, tasks  # noqa: F401
+
+# isort: split
+# API and calendar tokens (revocation by administrators).
+from tasks_app.api import admin as api_admin  # noqa: F401

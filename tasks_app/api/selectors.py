@@ -15,10 +15,9 @@ from agencies.models import User
 from tasks_app.access import (
     events_visible_to,
     extension_requests_visible_to,
-    is_administrator,
-    is_coordinator,
     plans_visible_to,
     reports_visible_to,
+    responsibilities_visible_on_visible_tasks,
     responsibilities_visible_to,
     targets_visible_to,
     tasks_visible_to,
@@ -108,18 +107,7 @@ def _coloured(responsibilities: QuerySet[Responsibility], rules: ColourRules):
 
 
 def _on_visible_tasks(user: User) -> QuerySet[Responsibility]:
-    """The responsibilities the user may see, for use only on tasks already narrowed to
-    access.tasks_visible_to(user).
-
-    Administrators and coordinators see every responsibility on every task they see (the rules
-    in tasks_app.access), so for them the visibility condition — a join through task and plan
-    in every probe — adds nothing here and is left out: PostgreSQL can then drive the task list
-    from the responsibility indexes (bench/api_task_list.py). Agency staff keep it, since on a
-    task they support they do not see the lead agency's part.
-    """
-    if is_administrator(user) or is_coordinator(user):
-        return Responsibility.objects.all()
-    return responsibilities_visible_to(user)
+    return responsibilities_visible_on_visible_tasks(user)
 
 
 def responsibilities_listed(user: User, rules: ColourRules) -> QuerySet[Responsibility]:
