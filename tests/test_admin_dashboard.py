@@ -172,3 +172,61 @@ def test_another_coordinator_sees_only_their_plan(client, w):
     assert [p["row"].plan_id for p in context["plans"]] == [w.other_plan.pk]
     assert _numbers(context["plans"][0]["cells"])["colour:red"] == 1
     assert "乙厅独有的任务" not in client.get(DASHBOARD).content.decode()
+
+
+def _escalate(*items) -> None:
+    Responsibility.objects.filter(pk__in=[i.pk for i in items]).update(escalated_at=timezone.now())
+
+
+def test_escalated_items_are_listed_and_their_count_links_to_exactly_them(client, w):
+    others = Responsibility.objects.filter(task__plan=w.other_plan)
+    _escalate(w.x1, w.x2, w.x4, *others)  # x4 is completed: no longer a matter for 督办
+
+    context = _dashboard(client, w)
+    listed = client.get(context["escalated_url"]).context["cl"].result_list
+
+    assert context["escalated_count"] == 2
+    assert {r.pk for r in context["escalated"]} == {w.x1.pk, w.x2.pk}
+    assert {r.pk for r in listed} == {w.x1.pk, w.x2.pk}
+
+
+def test_without_escalations_the_start_page_says_so(client, w):
+    context = _dashboard(client, w)
+
+    assert context["escalated_count"] == 0
+    assert "没有升级督办的事项" in client.get(DASHBOARD).content.decode()
+
+
+def test_undeliverable_reminder_emails_are_pointed_out(client, w):
+    from tasks_app.models import ReminderDigest, ReminderEntry, ReminderSweep
+
+    sweep = ReminderSweep.objects.create(day=NOW.date(), trigger="beat")
+    for item, address in ((w.x1, "bad@example.invalid"), (w.x2, "ok@example.org")):
+        ReminderEntry.objects.create(
+            sweep=sweep,
+            day=NOW.date(),
+            responsibility=item,
+            kind="overdue",
+            period=str(NOW.date()),
+            recipient=address,
+            recipient_role="contact",
+            grade="red",
+        )
+    ReminderDigest.objects.create(
+        sweep=sweep, recipient="bad@example.invalid", day=NOW.date(), status="failed"
+    )
+    ReminderDigest.objects.create(
+        sweep=sweep,
+        recipient="ok@example.org",
+        day=NOW.date(),
+        status="sent",
+        sent_at=timezone.now(),
+    )
+
+    context = _dashboard(client, w)
+    failed = client.get(context["failed_emails_url"]).context["cl"].result_list
+
+    assert context["failed_emails"] == 1
+    assert [d.recipient for d in failed] == ["bad@example.invalid"]
+    client.force_login(w.other_coordinator)
+    assert client.get(DASHBOARD).context["failed_emails"] == 0

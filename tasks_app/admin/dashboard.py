@@ -13,6 +13,10 @@ from django.utils.translation import gettext as _
 
 from tasks_app.dashboard import COLOURS, Counts, coordinator_overview
 from tasks_app.models import Responsibility
+from tasks_app.reminders.selectors import (
+    escalated_responsibilities_visible_to,
+    failed_digests_visible_to,
+)
 from tasks_app.selectors import Colour
 
 from .scoped import colour_rules, is_coordinating
@@ -59,6 +63,27 @@ def _plan_param(request: HttpRequest) -> int | None:
     return int(value) if value.isdigit() else None
 
 
+ESCALATED_SHOWN = 10
+
+
+def _reminder_context(request: HttpRequest, plan_param: dict) -> dict:
+    """What the reminders escalated (督办) and which emails could not be delivered."""
+    escalated = escalated_responsibilities_visible_to(request.user)
+    if plan_param:
+        escalated = escalated.filter(task__plan_id=plan_param["plan"])
+    failed = failed_digests_visible_to(request.user)
+    return {
+        "escalated_count": escalated.count(),
+        "escalated_url": list_url(escalated="yes", **plan_param),
+        "escalated": escalated.select_related("task__plan", "agency").order_by(
+            "escalated_at", "pk"
+        )[:ESCALATED_SHOWN],
+        "failed_emails": failed.count(),
+        "failed_emails_url": reverse("admin:tasks_app_reminderdigest_changelist")
+        + "?status__exact=failed",
+    }
+
+
 def dashboard_view(model_admin):
     def view(request: HttpRequest):
         if not is_coordinating(request):
@@ -103,6 +128,7 @@ def dashboard_view(model_admin):
             "longest_overdue": [
                 {"row": r, "days": (today - r.due_on).days} for r in overview.longest_overdue
             ],
+            **_reminder_context(request, plan_param),
             "today": today,
         }
         return TemplateResponse(request, "admin/tasks_app/dashboard.html", context)

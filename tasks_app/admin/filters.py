@@ -57,6 +57,14 @@ class ScopeFilter(admin.SimpleListFilter):
         if self.parameter_name not in self.used_parameters and is_agency_member(request.user):
             self.used_parameters[self.parameter_name] = self.OWN
 
+    @classmethod
+    def own_only(cls, request: HttpRequest) -> bool:
+        """Whether queryset() keeps only the user's own agency's items (staff's default view)."""
+        return is_agency_member(request.user) and request.GET.get(cls.parameter_name) not in (
+            cls.PARTNERS,
+            cls.ALL,
+        )
+
     def lookups(self, request, model_admin):
         if not is_agency_member(request.user):
             return []
@@ -214,6 +222,18 @@ class AcceptanceFilter(ChoiceFilter):
         return Q(status=S.ASSIGNED)
 
 
+class EscalationFilter(ChoiceFilter):
+    """Open items the reminder sweep escalated to 督办 (leader and coordinator copied)."""
+
+    title = gettext_lazy("督办升级")
+    parameter_name = "escalated"
+    YES = "yes"
+    options = ((YES, gettext_lazy("已升级督办")),)
+
+    def filter_for(self, request, value):
+        return Q(escalated_at__isnull=False) & ~Q(status__in=Responsibility.FINAL_STATUSES)
+
+
 RESPONSIBILITY_FILTERS = [
     ScopeFilter,
     PlanFilter,
@@ -225,6 +245,7 @@ RESPONSIBILITY_FILTERS = [
     DueWithinFilter,
     ReportFilter,
     AcceptanceFilter,
+    EscalationFilter,
 ]
 
 
