@@ -74,3 +74,30 @@ def test_production_refuses_to_start_without_a_secret_key():
 
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_every_setting_in_dotenv_reaches_the_app_containers():
+    services = _compose()["services"]
+    for name in ("web", "worker", "beat"):
+        assert {"path": ".env", "required": False} in services[name]["env_file"], name
+
+
+def test_the_image_leaves_out_local_state_and_secrets():
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    for path in (".env", ".venv", "var", "test-artifacts", ".git"):
+        assert path in ignored
+
+
+def test_with_redis_every_process_shares_one_cache(monkeypatch):
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])",
+        env={
+            "SECRET_KEY": "k" * 20 + "a-long-random-production-secret-0123456789",
+            "REDIS_URL": "redis://127.0.0.1:6379/0",
+        },
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("RedisCache")

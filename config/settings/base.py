@@ -31,6 +31,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # JIT compilation costs the service's list and dashboard queries more than it saves (their
+    # plans cross jit_above_cost at 100,000 tasks, then spend ~100 ms compiling): off.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Applications ---------------------------------------------------------------------------
@@ -116,6 +121,15 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # transport under var/broker/ so that `make run` needs no Redis.
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
+    # One cache for every process (web workers, Celery): API throttling counts per user across
+    # gunicorn workers, not per process.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "duban",
+        }
+    }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 else:

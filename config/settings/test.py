@@ -14,3 +14,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # at once with "table is locked" instead of waiting as they do in the service (WAL,
     # BEGIN IMMEDIATE, busy timeout). pytest-django suffixes the name per xdist worker.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+
+# Each test process keeps its own cache: a shared Redis cache would leak throttle counts between
+# parallel test workers (and cache.clear() would flush the Redis database the broker uses).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
