@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AgencyManager(models.Manager):
@@ -52,7 +53,7 @@ class Agency(models.Model):
 
     class Meta:
         verbose_name = _("单位")
-        verbose_name_plural = _("单位")
+        verbose_name_plural = pgettext_lazy("plural", "单位")
         ordering = ["order", "id"]
 
     def __str__(self) -> str:
@@ -79,7 +80,7 @@ class AgencyAlias(models.Model):
 
     class Meta:
         verbose_name = _("单位别名")
-        verbose_name_plural = _("单位别名")
+        verbose_name_plural = pgettext_lazy("plural", "单位别名")
         ordering = ["agency", "id"]
 
     def __str__(self) -> str:
@@ -106,7 +107,7 @@ class ReminderContact(models.Model):
 
     class Meta:
         verbose_name = _("催办联系人")
-        verbose_name_plural = _("催办联系人")
+        verbose_name_plural = pgettext_lazy("plural", "催办联系人")
         constraints = [
             models.UniqueConstraint(
                 "agency", Lower("email"), name="reminder_contact_unique_email_per_agency"
@@ -139,5 +140,5 @@ class User(AbstractUser):
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("用户")
-        verbose_name_plural = _("用户")
+        verbose_name_plural = pgettext_lazy("plural", "用户")
         swappable = "AUTH_USER_MODEL"

@@ -4,6 +4,9 @@ import difflib
 import re
 import unicodedata
 
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
 from .models import Agency, AgencyAlias
 
 _SPACE = re.compile(r"\s+")
@@ -74,5 +77,6 @@ def districted_cities() -> list[Agency]:
     cities = {a.name: a for a in Agency.objects.filter(name__in=DISTRICTED_CITY_NAMES)}
     missing = [name for name in DISTRICTED_CITY_NAMES if name not in cities]
     if missing:
-        raise Agency.DoesNotExist(f"缺少设区市单位：{'、'.join(missing)}")
+        names = pgettext("list separator", "、").join(missing)
+        raise Agency.DoesNotExist(_("缺少设区市单位：%(names)s") % {"names": names})
     return [cities[name] for name in DISTRICTED_CITY_NAMES]

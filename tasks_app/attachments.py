@@ -18,6 +18,7 @@ from typing import IO
 import puremagic
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .errors import InvalidInput
 
@@ -35,9 +36,9 @@ class Kind:
 
 
 PDF = Kind("PDF", "application/pdf", (".pdf",))
-PNG = Kind("PNG图片", "image/png", (".png",))
-JPEG = Kind("JPEG图片", "image/jpeg", (".jpg", ".jpeg"))
-GIF = Kind("GIF图片", "image/gif", (".gif",))
+PNG = Kind(gettext_lazy("PNG图片"), "image/png", (".png",))
+JPEG = Kind(gettext_lazy("JPEG图片"), "image/jpeg", (".jpg", ".jpeg"))
+GIF = Kind(gettext_lazy("GIF图片"), "image/gif", (".gif",))
 DOC = Kind("Word", "application/msword", (".doc",))
 XLS = Kind("Excel", "application/vnd.ms-excel", (".xls",))
 DOCX = Kind(
@@ -127,7 +128,7 @@ def _human_size(limit: int) -> str:
     for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
         if limit >= factor and limit % factor == 0:
             return f"{limit // factor} {unit}"
-    return f"{limit} 字节"
+    return _("%(count)s 字节") % {"count": limit}
 
 
 def _detect(uploaded_file: IO[bytes], *, expected: Kind) -> Kind | None:

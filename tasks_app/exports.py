@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -184,12 +185,24 @@ def _counts(cells: list[Cell | None]) -> list[int]:
     return [roles.count(role) for role in Responsibility.Role.values]
 
 
+# The lights by their short names, for the CSV matrix (Colour.LABELS explain them).
+LIGHT_NAMES = {
+    Colour.RED: gettext_lazy("红灯"),
+    Colour.AMBER: gettext_lazy("黄灯"),
+    Colour.GREEN: gettext_lazy("绿灯"),
+    Colour.GREY: gettext_lazy("灰色"),
+}
+
+
 def matrix_csv_cell(cell: Cell | None) -> str:
     """CSV has no colours: the role, then status and light in brackets, e.g. 牵头（办理中·红灯）."""
     if cell is None:
         return ""
-    light = str(Colour.LABELS[cell.colour]).split("（")[0]
-    return f"{cell.role_label}（{cell.status_label}·{light}）"
+    return _("%(role)s（%(status)s·%(light)s）") % {
+        "role": cell.role_label,
+        "status": cell.status_label,
+        "light": LIGHT_NAMES[cell.colour],
+    }
 
 
 def matrix_xlsx(matrix: Matrix) -> bytes:

@@ -18,11 +18,21 @@ from collections.abc import Mapping
 import chinese_calendar
 from chinese_calendar import Holiday
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .errors import InvalidInput
 from .models import WorkingDayException
 
-WEEKDAY_NAMES = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+WEEKDAY_NAMES = (
+    gettext_lazy("周一"),
+    gettext_lazy("周二"),
+    gettext_lazy("周三"),
+    gettext_lazy("周四"),
+    gettext_lazy("周五"),
+    gettext_lazy("周六"),
+    gettext_lazy("周日"),
+)
 MAKE_UP_NOTE = "调休上班"
 # chinese_calendar names holidays in English; the notes people read are Chinese.
 HOLIDAY_NAMES = {
@@ -159,17 +169,29 @@ def official_exceptions(*, from_year: int, to_year: int) -> dict[dt.date, tuple[
     {date: (is_working_day, note)}: weekday holidays by their Chinese name, 调休 weekends."""
     first, last = seedable_years()
     if from_year > to_year:
-        raise InvalidInput(f"起始年份 {from_year} 晚于结束年份 {to_year}。")
+        raise InvalidInput(
+            _("起始年份 %(from_year)s 晚于结束年份 %(to_year)s。")
+            % {"from_year": from_year, "to_year": to_year}
+        )
     if from_year < first or to_year > last:
         raise InvalidInput(
-            f"已安装的 chinesecalendar {chinese_calendar.__version__} 只有 {first}–{last} 年的"
-            f"官方安排，无法导入 {from_year}–{to_year} 年；请升级该软件包或缩小年份范围。"
+            _(
+                "已安装的 chinesecalendar %(version)s 只有 %(first)s–%(last)s 年的官方安排，"
+                "无法导入 %(from_year)s–%(to_year)s 年；请升级该软件包或缩小年份范围。"
+            )
+            % {
+                "version": chinese_calendar.__version__,
+                "first": first,
+                "last": last,
+                "from_year": from_year,
+                "to_year": to_year,
+            }
         )
     start, end = dt.date(from_year, 1, 1), dt.date(to_year, 12, 31)
     wanted: dict[dt.date, tuple[bool, str]] = {}
     for day in chinese_calendar.get_holidays(start, end, include_weekends=False):
         if day.weekday() < 5:
-            _, name = chinese_calendar.get_holiday_detail(day)
+            _holiday, name = chinese_calendar.get_holiday_detail(day)
             wanted[day] = (False, HOLIDAY_NAMES.get(name, name))
     for day in chinese_calendar.get_workdays(start, end, include_weekends=True):
         if day.weekday() >= 5:

@@ -40,7 +40,7 @@ def run_each(
         try:
             call(row)
         except DomainError as error:
-            failures.append(f"{label(row)}：{error.message}")
+            failures.append(_("%(item)s：%(error)s") % {"item": label(row), "error": error.message})
         else:
             succeeded += 1
     if succeeded:
@@ -55,7 +55,10 @@ def run_each(
 
 
 def _item_label(responsibility: Responsibility) -> str:
-    return f"{responsibility.task}（{responsibility.agency}）"
+    return _("%(task)s（%(agency)s）") % {
+        "task": responsibility.task,
+        "agency": responsibility.agency,
+    }
 
 
 @admin.action(description=gettext_lazy("设置完成时限"), permissions=["coordinate"])

@@ -6,6 +6,8 @@ from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tasks_app.models import WorkingDayException
 from tasks_app.working_days import WEEKDAY_NAMES
@@ -14,12 +16,12 @@ from tasks_app.working_days import WEEKDAY_NAMES
 class YearFilter(admin.SimpleListFilter):
     """The years that have exceptions, newest first."""
 
-    title = "年份"
+    title = gettext_lazy("年份")
     parameter_name = "year"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
         years = model_admin.get_queryset(request).dates("date", "year", order="DESC")
-        return [(str(day.year), f"{day.year} 年") for day in years]
+        return [(str(day.year), _("%(year)s 年") % {"year": day.year}) for day in years]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         value = self.value()
@@ -43,11 +45,13 @@ class WorkingDayExceptionForm(forms.ModelForm):
         name = WEEKDAY_NAMES[day.weekday()]
         if day.weekday() < 5 and working:
             raise forms.ValidationError(
-                f"{day:%Y-%m-%d} 是{name}，本来就是工作日。登记法定节假日请不要勾选“是否工作日”。"
+                _("%(day)s 是%(weekday)s，本来就是工作日。登记法定节假日请不要勾选“是否工作日”。")
+                % {"day": f"{day:%Y-%m-%d}", "weekday": name}
             )
         if day.weekday() >= 5 and not working:
             raise forms.ValidationError(
-                f"{day:%Y-%m-%d} 是{name}，本来就休息。登记周末调休上班请勾选“是否工作日”。"
+                _("%(day)s 是%(weekday)s，本来就休息。登记周末调休上班请勾选“是否工作日”。")
+                % {"day": f"{day:%Y-%m-%d}", "weekday": name}
             )
         return data
 
@@ -62,7 +66,7 @@ class WorkingDayExceptionAdmin(admin.ModelAdmin):
     ordering = ["-date"]
     list_per_page = 100
 
-    @admin.display(description="星期", ordering="date")
+    @admin.display(description=gettext_lazy("星期"), ordering="date")
     def weekday(self, obj: WorkingDayException) -> str:
         return WEEKDAY_NAMES[obj.date.weekday()]
 

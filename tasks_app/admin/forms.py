@@ -210,5 +210,9 @@ def form_errors(form: forms.Form) -> list[str]:
     for name, errors in form.errors.items():
         label = form.fields[name].label if name in form.fields else ""
         for error in errors:
-            problems.append(f"{label}：{error}" if label else str(error))
+            problems.append(
+                _("%(label)s：%(error)s") % {"label": label, "error": error}
+                if label
+                else str(error)
+            )
     return problems

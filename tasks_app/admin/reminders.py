@@ -16,6 +16,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tasks_app.access import (
     can_use_service,
@@ -65,7 +67,7 @@ class ReadOnlyLogAdmin(admin.ModelAdmin):
         """Outside the user's scope is "not found" (404), never "exists but forbidden"."""
         found = super().get_object(request, object_id, from_field)
         if found is None:
-            raise Http404("没有找到该记录。")
+            raise Http404(_("没有找到该记录。"))
         return found
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -79,7 +81,7 @@ class ReadOnlyLogAdmin(admin.ModelAdmin):
 
 
 class DeliveryStatusFilter(admin.SimpleListFilter):
-    title = "发送状态"
+    title = gettext_lazy("发送状态")
     parameter_name = "delivery"
 
     def lookups(self, request, model_admin):
@@ -150,36 +152,40 @@ class ReminderEntryAdmin(ReadOnlyLogAdmin):
             )
         )
 
-    @admin.display(description="等级", ordering="grade")
+    @admin.display(description=gettext_lazy("等级"), ordering="grade")
     def grade_badge(self, entry: ReminderEntry):
         return _badge(entry.get_grade_display(), GRADE_COLOURS.get(entry.grade))
 
-    @admin.display(description="事项", ordering="responsibility__task__order")
+    @admin.display(description=gettext_lazy("事项"), ordering="responsibility__task__order")
     def item(self, entry: ReminderEntry) -> str:
         return str(entry.responsibility.task)
 
-    @admin.display(description="责任单位", ordering="responsibility__agency__order")
+    @admin.display(description=gettext_lazy("责任单位"), ordering="responsibility__agency__order")
     def agency(self, entry: ReminderEntry) -> str:
         return str(entry.responsibility.agency)
 
-    @admin.display(description="发送状态", ordering="digest_status")
+    @admin.display(description=gettext_lazy("发送状态"), ordering="digest_status")
     def delivery_status(self, entry: ReminderEntry):
         if entry.digest_status is None:
             return "—"
         label = ReminderDigest.Status(entry.digest_status).label
         return _badge(label, STATUS_COLOURS.get(entry.digest_status))
 
-    @admin.display(description="责任分工")
+    @admin.display(description=gettext_lazy("责任分工"))
     def responsibility_link(self, entry: ReminderEntry):
         url = reverse("admin:tasks_app_responsibility_change", args=[entry.responsibility_id])
         return format_html('<a href="{}">{}</a>', url, entry.responsibility.task)
 
-    @admin.display(description="邮件")
+    @admin.display(description=gettext_lazy("邮件"))
     def digest_link(self, entry: ReminderEntry):
         if entry.digest_pk is None:
             return "—"
         url = reverse("admin:tasks_app_reminderdigest_change", args=[entry.digest_pk])
-        return format_html('<a href="{}">查看邮件（{}）</a>', url, entry.digest_status)
+        return format_html(
+            '<a href="{}">{}</a>',
+            url,
+            _("查看邮件（%(status)s）") % {"status": entry.digest_status},
+        )
 
     def get_urls(self):
         preview = self.admin_site.admin_view(self.preview_view)
@@ -201,7 +207,7 @@ class ReminderEntryAdmin(ReadOnlyLogAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": f"催办预览：{day:%Y-%m-%d}",
+            "title": _("催办预览：%(day)s") % {"day": f"{day:%Y-%m-%d}"},
             "day": day,
             "result": result,
             "previews": result.preview,
@@ -291,27 +297,27 @@ class ReminderDigestAdmin(ReadOnlyLogAdmin):
             item_count=Coalesce(Subquery(entries), 0)
         )
 
-    @admin.display(description="发送状态", ordering="status")
+    @admin.display(description=gettext_lazy("发送状态"), ordering="status")
     def status_badge(self, digest: ReminderDigest):
         return _badge(digest.get_status_display(), STATUS_COLOURS.get(digest.status))
 
-    @admin.display(description="提醒条数", ordering="item_count")
+    @admin.display(description=gettext_lazy("提醒条数"), ordering="item_count")
     def item_count(self, digest: ReminderDigest) -> int:
         return digest.item_count
 
-    @admin.display(description="所含提醒")
+    @admin.display(description=gettext_lazy("所含提醒"))
     def items(self, digest: ReminderDigest):
         lines = [entry_line(row) for row in rows_for(digest.entries)]
         return format_html_join("", "<div>{}</div>", ((line,) for line in lines))
 
-    @admin.display(description="最近错误")
+    @admin.display(description=gettext_lazy("最近错误"))
     def last_error_short(self, digest: ReminderDigest) -> str:
         return (digest.last_error[:60] + "…") if len(digest.last_error) > 60 else digest.last_error
 
-    @admin.display(description="邮件内容（HTML）")
+    @admin.display(description=gettext_lazy("邮件内容（HTML）"))
     def rendered_html(self, digest: ReminderDigest):
         if not digest.body_html:
-            return "尚未生成（发送时生成）。"
+            return _("尚未生成（发送时生成）。")
         return format_html(
             '<iframe sandbox="" srcdoc="{}" style="width:100%;height:480px;border:1px solid #ccc;">'
             "</iframe>",
@@ -321,10 +327,15 @@ class ReminderDigestAdmin(ReadOnlyLogAdmin):
     def has_requeue_permission(self, request: HttpRequest) -> bool:
         return is_administrator(request.user) or is_coordinator(request.user)
 
-    @admin.action(description="重新发送所选失败邮件（邮件服务器恢复后）", permissions=["requeue"])
+    @admin.action(
+        description=gettext_lazy("重新发送所选失败邮件（邮件服务器恢复后）"),
+        permissions=["requeue"],
+    )
     def requeue(self, request: HttpRequest, queryset: QuerySet[ReminderDigest]):
         count = digests_requeue(digest_ids=list(queryset.values_list("pk", flat=True)))
-        self.message_user(request, f"已重新排队 {count} 封邮件。", messages.SUCCESS)
+        self.message_user(
+            request, _("已重新排队 %(count)s 封邮件。") % {"count": count}, messages.SUCCESS
+        )
 
 
 # --- Sweeps (administrators) ----------------------------------------------------------------
@@ -407,7 +418,7 @@ class ReminderPolicyAdmin(admin.ModelAdmin):
 # --- "立即催办", an action for the responsibility changelist -----------------------------------
 
 
-@admin.action(description="立即催办", permissions=["coordinate"])
+@admin.action(description=gettext_lazy("立即催办"), permissions=["coordinate"])
 def remind_now(modeladmin, request: HttpRequest, queryset):
     """Ask for an optional note, then remind the selected items' agencies now (manual 催办).
     For the responsibility changelist, whose `has_coordinate_permission` shows it to
@@ -416,7 +427,7 @@ def remind_now(modeladmin, request: HttpRequest, queryset):
         context = {
             **modeladmin.admin_site.each_context(request),
             "opts": modeladmin.model._meta,
-            "title": "立即催办",
+            "title": _("立即催办"),
             "items": queryset.select_related("task", "agency"),
             "action": "remind_now",
             "select_across": request.POST.get("select_across", "0"),
@@ -432,11 +443,19 @@ def remind_now(modeladmin, request: HttpRequest, queryset):
     except DomainError as error:
         modeladmin.message_user(request, str(error.message), messages.ERROR)
         return None
-    text = f"已对 {len(result.reminded)} 项事项发出催办，共 {len(result.digest_ids)} 封邮件。"
+    counts = {
+        "items": len(result.reminded),
+        "emails": len(result.digest_ids),
+        "skipped": result.skipped_final,
+    }
+    text = _("已对 %(items)s 项事项发出催办，共 %(emails)s 封邮件。") % counts
     if result.skipped_final:
-        text += f"另有 {result.skipped_final} 项已办结或中止，未催办。"
+        text += _("另有 %(skipped)s 项已办结或中止，未催办。") % counts
     if not result.digest_ids:
-        text = f"已记录对 {len(result.reminded)} 项事项的催办，但责任单位没有可用的催办联系人或经办人邮箱。"
+        text = (
+            _("已记录对 %(items)s 项事项的催办，但责任单位没有可用的催办联系人或经办人邮箱。")
+            % counts
+        )
     modeladmin.message_user(
         request, text, messages.SUCCESS if result.digest_ids else messages.WARNING
     )

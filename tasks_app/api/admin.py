@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tasks_app.access import is_administrator
 from tasks_app.models import AccessToken
@@ -45,8 +47,8 @@ class AccessTokenAdmin(admin.ModelAdmin):
     def has_revoke_permission(self, request: HttpRequest) -> bool:
         return is_administrator(request.user)
 
-    @admin.action(description="吊销所选令牌（立即失效）", permissions=["revoke"])
+    @admin.action(description=gettext_lazy("吊销所选令牌（立即失效）"), permissions=["revoke"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[AccessToken]) -> None:
         for token in queryset.filter(revoked_at__isnull=True):
             access_token_revoke(token=token)
-        messages.success(request, "所选令牌已吊销。")
+        messages.success(request, _("所选令牌已吊销。"))

@@ -12,6 +12,8 @@ import datetime as dt
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 
 from agencies.models import Agency
@@ -43,9 +45,9 @@ class BoundedIsoDateTimeField(django_filters.fields.IsoDateTimeField):
             return value
         offset = value.utcoffset()
         if offset is not None and abs(offset) > MAX_UTC_OFFSET:
-            raise forms.ValidationError("时区偏移超出范围（应在 -14:00 到 +14:00 之间）。")
+            raise forms.ValidationError(_("时区偏移超出范围（应在 -14:00 到 +14:00 之间）。"))
         if not 1900 <= value.year <= 9998:
-            raise forms.ValidationError("年份超出范围（应在 1900 到 9998 之间）。")
+            raise forms.ValidationError(_("年份超出范围（应在 1900 到 9998 之间）。"))
         return value
 
 
@@ -73,16 +75,22 @@ class SearchFilter(django_filters.CharFilter):
 class ResponsibilityFilterFields(django_filters.FilterSet):
     """The conditions on one responsibility (see the module docstring)."""
 
-    agency = IdFilter(help_text="责任单位 id。")
-    role = django_filters.ChoiceFilter(choices=Responsibility.Role.choices, help_text="职责。")
-    status = django_filters.MultipleChoiceFilter(
-        choices=Responsibility.Status.choices, help_text="办理状态（可重复）。"
+    agency = IdFilter(help_text=gettext_lazy("责任单位 id。"))
+    role = django_filters.ChoiceFilter(
+        choices=Responsibility.Role.choices, help_text=gettext_lazy("职责。")
     )
-    colour = django_filters.ChoiceFilter(choices=Colour.CHOICES, help_text="红黄绿灯。")
-    overdue = django_filters.BooleanFilter(help_text="是否逾期（未办结且已过时限）。")
-    due_before = django_filters.DateFilter(help_text="时限不晚于该日（含）。")
-    due_after = django_filters.DateFilter(help_text="时限不早于该日（含）。")
-    report_missing = django_filters.BooleanFilter(help_text="本期进展报告是否逾期未报。")
+    status = django_filters.MultipleChoiceFilter(
+        choices=Responsibility.Status.choices, help_text=gettext_lazy("办理状态（可重复）。")
+    )
+    colour = django_filters.ChoiceFilter(
+        choices=Colour.CHOICES, help_text=gettext_lazy("红黄绿灯。")
+    )
+    overdue = django_filters.BooleanFilter(help_text=gettext_lazy("是否逾期（未办结且已过时限）。"))
+    due_before = django_filters.DateFilter(help_text=gettext_lazy("时限不晚于该日（含）。"))
+    due_after = django_filters.DateFilter(help_text=gettext_lazy("时限不早于该日（含）。"))
+    report_missing = django_filters.BooleanFilter(
+        help_text=gettext_lazy("本期进展报告是否逾期未报。")
+    )
 
     def criteria(self) -> ResponsibilityCriteria:
         data = self.form.cleaned_data
@@ -99,9 +107,9 @@ class ResponsibilityFilterFields(django_filters.FilterSet):
 
 
 class TaskFilter(ResponsibilityFilterFields):
-    plan = IdFilter(field_name="plan_id", help_text="规划方案 id。")
-    section = IdFilter(field_name="section_id", help_text="章节 id（含其下级章节）。")
-    q = SearchFilter(help_text="在编号、标题和任务内容中查找（中文按字匹配）。")
+    plan = IdFilter(field_name="plan_id", help_text=gettext_lazy("规划方案 id。"))
+    section = IdFilter(field_name="section_id", help_text=gettext_lazy("章节 id（含其下级章节）。"))
+    q = SearchFilter(help_text=gettext_lazy("在编号、标题和任务内容中查找（中文按字匹配）。"))
 
     class Meta:
         model = Task
@@ -127,9 +135,9 @@ class TaskFilter(ResponsibilityFilterFields):
 
 
 class ResponsibilityFilter(ResponsibilityFilterFields):
-    plan = IdFilter(field_name="task__plan_id", help_text="规划方案 id。")
-    task = IdFilter(field_name="task_id", help_text="任务 id。")
-    q = SearchFilter(help_text="在任务编号、标题和单位名称中查找。")
+    plan = IdFilter(field_name="task__plan_id", help_text=gettext_lazy("规划方案 id。"))
+    task = IdFilter(field_name="task_id", help_text=gettext_lazy("任务 id。"))
+    q = SearchFilter(help_text=gettext_lazy("在任务编号、标题和单位名称中查找。"))
 
     class Meta:
         model = Responsibility
@@ -156,7 +164,7 @@ class ResponsibilityFilter(ResponsibilityFilterFields):
 
 
 class AgencyFilter(django_filters.FilterSet):
-    q = SearchFilter(help_text="按名称、简称或别名查找。")
+    q = SearchFilter(help_text=gettext_lazy("按名称、简称或别名查找。"))
     level = django_filters.ChoiceFilter(choices=Agency.Level.choices)
     kind = django_filters.ChoiceFilter(choices=Agency.Kind.choices)
 

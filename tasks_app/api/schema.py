@@ -4,6 +4,7 @@ status the API can return is documented here."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
@@ -18,28 +19,28 @@ COLOUR_CHOICES = Colour.CHOICES
 TRANSITION_ACTIONS = list(TRANSITIONS)
 
 COMMON_ERRORS = {
-    "400": "输入或查询参数有误",
-    "401": "未认证，或令牌无效、已吊销",
-    "403": "无权访问",
-    "404": "不存在或不可见",
-    "405": "不支持该方法",
-    "406": "无法提供所要求的响应格式",
-    "415": "不支持的请求体类型",
-    "429": "请求过于频繁",
+    "400": _("输入或查询参数有误"),
+    "401": _("未认证，或令牌无效、已吊销"),
+    "403": _("无权访问"),
+    "404": _("不存在或不可见"),
+    "405": _("不支持该方法"),
+    "406": _("无法提供所要求的响应格式"),
+    "415": _("不支持的请求体类型"),
+    "429": _("请求过于频繁"),
 }
 IF_MATCH = OpenApiParameter(
     "If-Match",
     OpenApiTypes.STR,
     location=OpenApiParameter.HEADER,
     required=True,
-    description="该记录详情响应头中的 ETag；过期则返回 412 且不作任何更改。",
+    description=_("该记录详情响应头中的 ETag；过期则返回 412 且不作任何更改。"),
 )
 ETAG = OpenApiParameter(
     "ETag",
     OpenApiTypes.STR,
     location=OpenApiParameter.HEADER,
     response=["200", "201"],
-    description="记录版本，更新时放入 If-Match。",
+    description=_("记录版本，更新时放入 If-Match。"),
 )
 
 
@@ -78,5 +79,7 @@ class AccessTokenScheme(OpenApiAuthenticationExtension):
             "type": "apiKey",
             "in": "header",
             "name": "Authorization",
-            "description": "`Token <令牌>`（或 `Bearer <令牌>`）；令牌在 /api/v1/tokens/ 创建和吊销。",
+            "description": _(
+                "`Token <令牌>`（或 `Bearer <令牌>`）；令牌在 /api/v1/tokens/ 创建和吊销。"
+            ),
         }

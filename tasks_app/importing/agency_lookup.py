@@ -2,6 +2,9 @@
 
 import re
 
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
 from agencies.models import Agency
 from agencies.resolver import AgencyResolver, districted_cities
 
@@ -57,18 +60,21 @@ def cities_for_cascade(parsed: ParsedPlan) -> list[Agency]:
     try:
         return districted_cities()
     except Agency.DoesNotExist as error:
-        raise PlanImportError(f"无法落实“各设区市”：{error}") from None
+        raise PlanImportError(_("无法落实“各设区市”：%(error)s") % {"error": error}) from None
 
 
 def _unknown_message(suggestions: dict[str, list[str]]) -> str:
     parts = []
     for name, close in suggestions.items():
-        hint = f"（最接近：{'、'.join(close)}）" if close else "（无相近单位）"
-        parts.append(f"{name}{hint}")
-    return (
-        f"未能识别的单位：{'；'.join(parts)}。"
+        if close:
+            closest = pgettext("list separator", "、").join(close)
+            parts.append(_("%(name)s（最接近：%(closest)s）") % {"name": name, "closest": closest})
+        else:
+            parts.append(_("%(name)s（无相近单位）") % {"name": name})
+    return _(
+        "未能识别的单位：%(names)s。"
         "请在管理后台补充该单位或其别名后重新导入，或选择自动创建（标记为“未核实”）。"
-    )
+    ) % {"names": pgettext("list separator", "；").join(parts)}
 
 
 def _guess_level(name: str, *, plan_level: str) -> str:

@@ -4,6 +4,7 @@ import codecs
 import unicodedata
 
 import charset_normalizer
+from django.utils.translation import gettext as _
 
 from .errors import PlanImportError
 
@@ -26,12 +27,12 @@ _TEXT_CONTROLS = {"\n", "\r", "\t", "\f", "\v"}
 def decode_document(data: bytes) -> tuple[str, str]:
     """(text, encoding name) of a plain-text document; PlanImportError if it is not one."""
     if not data.strip():
-        raise PlanImportError("文件为空。")
+        raise PlanImportError(_("文件为空。"))
     text, encoding = _decode_bom(data) or _decode_plain(data)
     if not text.strip():
-        raise PlanImportError("文件为空。")
+        raise PlanImportError(_("文件为空。"))
     if _looks_binary(text):
-        raise PlanImportError("文件不是文本文件（疑似二进制文件）。")
+        raise PlanImportError(_("文件不是文本文件（疑似二进制文件）。"))
     return text, encoding
 
 
@@ -42,14 +43,14 @@ def _decode_bom(data: bytes) -> tuple[str, str] | None:
             try:
                 return data.decode(encoding), encoding
             except UnicodeDecodeError:
-                raise PlanImportError("无法识别文件编码：文件头标明的编码与内容不符。") from None
+                raise PlanImportError(_("无法识别文件编码：文件头标明的编码与内容不符。")) from None
     return None
 
 
 def _decode_plain(data: bytes) -> tuple[str, str]:
     # NUL bytes never occur in UTF-8 or GB/Big5 text; they mark binary files (or BOM-less UTF-16).
     if b"\x00" in data or _control_byte_share(data) > _MAX_CONTROL_SHARE:
-        raise PlanImportError("文件不是文本文件（疑似二进制文件）。")
+        raise PlanImportError(_("文件不是文本文件（疑似二进制文件）。"))
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -57,7 +58,7 @@ def _decode_plain(data: bytes) -> tuple[str, str]:
     match = charset_normalizer.from_bytes(data, cp_isolation=list(LEGACY_ENCODINGS)).best()
     if match is None:
         raise PlanImportError(
-            "无法识别文件编码：请将文件另存为 UTF-8 或 GB18030 编码的纯文本后重试。"
+            _("无法识别文件编码：请将文件另存为 UTF-8 或 GB18030 编码的纯文本后重试。")
         )
     return str(match), match.encoding
 

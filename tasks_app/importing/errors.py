@@ -1,4 +1,6 @@
-"""The one error the importer raises: its message is shown to the person importing, in Chinese."""
+"""The one error the importer raises: its message is shown to the person importing."""
+
+from django.utils.translation import gettext_lazy as _
 
 from tasks_app.errors import DomainError
 
@@ -12,7 +14,7 @@ class PlanImportError(DomainError):
 
     code = "plan_import_failed"
     http_status = 400
-    default_message = "导入失败。"
+    default_message = _("导入失败。")
 
     def __init__(self, message: str, *, unknown_agencies: dict[str, list[str]] | None = None):
         super().__init__(message)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from .decoding import decode_document
 from .errors import PlanImportError
 from .layout import apply_spatial_layout
@@ -46,7 +48,7 @@ def parse_plan(data: bytes, *, source_name: str = "") -> ParsedPlan:
     outline = build_outline(document.lines)
     structure = interpret(outline.blocks)
     if not structure.tasks:
-        raise PlanImportError("未在文件中识别到任何任务。")
+        raise PlanImportError(_("未在文件中识别到任何任务。"))
     front = _front_matter(outline, document, source_name=source_name)
     level = _level(front.issuers)
     period_start, period_end = _period(front, structure)

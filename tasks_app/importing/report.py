@@ -1,14 +1,21 @@
-"""What an import did, counted per kind of row, with a summary in Chinese."""
+"""What an import did, counted per kind of row, with a summary for the person importing."""
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
+
 KIND_LABELS = {
-    "sections": "章节",
-    "tasks": "任务",
-    "responsibilities": "责任分工",
-    "targets": "量化指标",
+    "sections": gettext_lazy("章节"),
+    "tasks": gettext_lazy("任务"),
+    "responsibilities": gettext_lazy("责任分工"),
+    "targets": gettext_lazy("量化指标"),
 }
-PLAN_STATUS_LABELS = {"created": "新建", "updated": "更新", "unchanged": "无变化"}
+PLAN_STATUS_LABELS = {
+    "created": gettext_lazy("新建"),
+    "updated": gettext_lazy("更新"),
+    "unchanged": gettext_lazy("无变化"),
+}
 
 
 @dataclass
@@ -51,18 +58,25 @@ class ImportReport:
 
     def summary(self) -> str:
         """Several lines for the person who ran the import."""
+        separator = pgettext("list separator", "、")
         status = PLAN_STATUS_LABELS[self.plan_status]
-        number = f"（{self.doc_number}）" if self.doc_number else ""
-        lines = [f"《{self.plan_title}》{number}：{status}"]
+        number = _("（%(number)s）") % {"number": self.doc_number} if self.doc_number else ""
+        lines = [
+            _("《%(title)s》%(number)s：%(status)s")
+            % {"title": self.plan_title, "number": number, "status": status}
+        ]
         for kind, counts in self.counts().items():
-            lines.append(
-                f"  {KIND_LABELS[kind]}：新建 {counts.created}，更新 {counts.updated}，"
-                f"未变 {counts.unchanged}，删除 {counts.deleted}"
+            line = _(
+                "%(kind)s：新建 %(created)s，更新 %(updated)s，未变 %(unchanged)s，删除 %(deleted)s"
             )
+            values = {"kind": KIND_LABELS[kind], **vars(counts)}
+            lines.append("  " + line % values)
             if counts.deleted_refs:
-                lines.append(f"    已删除：{'、'.join(counts.deleted_refs)}")
+                refs = separator.join(counts.deleted_refs)
+                lines.append("    " + _("已删除：%(refs)s") % {"refs": refs})
         if self.created_agencies:
-            lines.append(f"  新建单位（待核实）：{'、'.join(self.created_agencies)}")
+            names = separator.join(self.created_agencies)
+            lines.append("  " + _("新建单位（待核实）：%(names)s") % {"names": names})
         if self.dry_run:
-            lines.append("  （试运行：以上变更未写入数据库）")
+            lines.append("  " + _("（试运行：以上变更未写入数据库）"))
         return "\n".join(lines)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AccessToken(models.Model):
@@ -34,7 +35,7 @@ class AccessToken(models.Model):
 
     class Meta:
         verbose_name = _("访问令牌")
-        verbose_name_plural = _("访问令牌")
+        verbose_name_plural = pgettext_lazy("plural", "访问令牌")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "kind"], name="access_token_user_kind")]
         constraints = [

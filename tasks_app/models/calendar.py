@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class WorkingDayException(models.Model):
@@ -15,10 +16,9 @@ class WorkingDayException(models.Model):
 
     class Meta:
         verbose_name = _("节假日与调休")
-        verbose_name_plural = _("节假日与调休")
+        verbose_name_plural = pgettext_lazy("plural", "节假日与调休")
         ordering = ["date"]
 
     def __str__(self) -> str:
-        return (
-            f"{self.date:%Y-%m-%d} {'上班' if self.is_working_day else '休息'} {self.note}".strip()
-        )
+        kind = _("上班") if self.is_working_day else _("休息")
+        return f"{self.date:%Y-%m-%d} {kind} {self.note}".strip()

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from agencies.models import Agency
 
@@ -87,7 +88,7 @@ class Plan(models.Model):
 
     class Meta:
         verbose_name = _("规划方案")
-        verbose_name_plural = _("规划方案")
+        verbose_name_plural = pgettext_lazy("plural", "规划方案")
         ordering = ["-issued_on", "id"]
 
     def __str__(self) -> str:
@@ -111,7 +112,7 @@ class PlanIssuer(models.Model):
 
     class Meta:
         verbose_name = _("发文单位")
-        verbose_name_plural = _("发文单位")
+        verbose_name_plural = pgettext_lazy("plural", "发文单位")
         ordering = ["order"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "agency"], name="plan_issuer_unique")
@@ -154,7 +155,7 @@ class Section(models.Model):
 
     class Meta:
         verbose_name = _("章节")
-        verbose_name_plural = _("章节")
+        verbose_name_plural = pgettext_lazy("plural", "章节")
         ordering = ["plan", "order"]
         constraints = [models.UniqueConstraint(fields=["plan", "ref"], name="section_unique_ref")]
 
@@ -208,7 +209,7 @@ class Task(models.Model):
 
     class Meta:
         verbose_name = _("任务")
-        verbose_name_plural = _("任务")
+        verbose_name_plural = pgettext_lazy("plural", "任务")
         ordering = ["plan", "order"]
         constraints = [models.UniqueConstraint(fields=["plan", "ref"], name="task_unique_ref")]
 
@@ -293,7 +294,7 @@ class Responsibility(models.Model):
 
     class Meta:
         verbose_name = _("责任分工")
-        verbose_name_plural = _("责任分工")
+        verbose_name_plural = pgettext_lazy("plural", "责任分工")
         ordering = ["task", "order"]
         indexes = [
             models.Index(fields=["agency", "status", "due_on"], name="resp_agency_status_due"),
@@ -307,7 +308,10 @@ class Responsibility(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.agency}（{self.get_role_display()}）"
+        return _("%(agency)s（%(role)s）") % {
+            "agency": self.agency,
+            "role": self.get_role_display(),
+        }
 
     FINAL_STATUSES = (Status.COMPLETED, Status.SUSPENDED)
     OPEN_STATUSES = (
@@ -366,7 +370,7 @@ class Target(models.Model):
 
     class Meta:
         verbose_name = _("量化指标")
-        verbose_name_plural = _("量化指标")
+        verbose_name_plural = pgettext_lazy("plural", "量化指标")
         ordering = ["plan", "order"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "ref"], name="target_unique_ref"),

@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .plans import Plan, Responsibility
 
@@ -158,7 +159,7 @@ class ReminderSweep(models.Model):
 
     class Meta:
         verbose_name = _("催办批次")
-        verbose_name_plural = _("催办批次")
+        verbose_name_plural = pgettext_lazy("plural", "催办批次")
         ordering = ["-started_at", "-id"]
 
     def __str__(self) -> str:
@@ -200,7 +201,7 @@ class ReminderDigest(models.Model):
 
     class Meta:
         verbose_name = _("催办邮件")
-        verbose_name_plural = _("催办邮件")
+        verbose_name_plural = pgettext_lazy("plural", "催办邮件")
         ordering = ["-day", "recipient", "-seq"]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="digest_status_next"),
@@ -270,7 +271,7 @@ class ReminderEntry(models.Model):
 
     class Meta:
         verbose_name = _("催办记录")
-        verbose_name_plural = _("催办记录")
+        verbose_name_plural = pgettext_lazy("plural", "催办记录")
         ordering = ["-day", "-id"]
         indexes = [
             models.Index(fields=["day", "kind"], name="reminder_entry_day_kind"),
@@ -311,7 +312,7 @@ class DeliveryAttempt(models.Model):
 
     class Meta:
         verbose_name = _("投递尝试")
-        verbose_name_plural = _("投递尝试")
+        verbose_name_plural = pgettext_lazy("plural", "投递尝试")
         ordering = ["digest", "number", "id"]
 
     def __str__(self) -> str:

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .plans import Responsibility, Target
 
@@ -62,7 +63,7 @@ class ProgressReport(models.Model):
 
     class Meta:
         verbose_name = _("进展报告")
-        verbose_name_plural = _("进展报告")
+        verbose_name_plural = pgettext_lazy("plural", "进展报告")
         ordering = ["-period_start", "-submitted_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -79,7 +80,11 @@ class ProgressReport(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.responsibility}　{self.period_start:%Y-%m-%d}至{self.period_end:%Y-%m-%d}"
+        return _("%(responsibility)s　%(start)s至%(end)s") % {
+            "responsibility": self.responsibility,
+            "start": f"{self.period_start:%Y-%m-%d}",
+            "end": f"{self.period_end:%Y-%m-%d}",
+        }
 
     @property
     def is_consolidated(self) -> bool:
@@ -112,7 +117,7 @@ class ReportTargetValue(models.Model):
 
     class Meta:
         verbose_name = _("指标完成情况")
-        verbose_name_plural = _("指标完成情况")
+        verbose_name_plural = pgettext_lazy("plural", "指标完成情况")
         ordering = ["report", "target__order"]
         constraints = [
             models.UniqueConstraint(fields=["report", "target"], name="report_target_unique"),
@@ -120,7 +125,10 @@ class ReportTargetValue(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.target.description}：{self.value.normalize():f}{self.target.unit}"
+        return _("%(target)s：%(value)s") % {
+            "target": self.target.description,
+            "value": f"{self.value.normalize():f}{self.target.unit}",
+        }
 
 
 class ReportAttachment(models.Model):
@@ -148,7 +156,7 @@ class ReportAttachment(models.Model):
 
     class Meta:
         verbose_name = _("附件")
-        verbose_name_plural = _("附件")
+        verbose_name_plural = pgettext_lazy("plural", "附件")
         ordering = ["report", "uploaded_at", "id"]
 
     def __str__(self) -> str:

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .plans import Plan, Responsibility, Task
 
@@ -76,7 +77,7 @@ class Event(models.Model):
 
     class Meta:
         verbose_name = _("办理记录")
-        verbose_name_plural = _("办理记录")
+        verbose_name_plural = pgettext_lazy("plural", "办理记录")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["responsibility", "-created_at"], name="event_resp_time")]
 
@@ -125,7 +126,7 @@ class ExtensionRequest(models.Model):
 
     class Meta:
         verbose_name = _("延期申请")
-        verbose_name_plural = _("延期申请")
+        verbose_name_plural = pgettext_lazy("plural", "延期申请")
         ordering = ["-requested_at"]
         constraints = [
             models.UniqueConstraint(

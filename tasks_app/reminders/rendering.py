@@ -1,5 +1,6 @@
 """The digest email: every item that needs one person today, graded red / yellow / blue, in
-Chinese, as HTML with a plain-text alternative, each item linking to its admin page.
+the service's language (LANGUAGE_CODE, whoever's request triggers the sending), as HTML with a
+plain-text alternative, each item linking to its admin page.
 
 Rendering works on plain rows (two indexed queries per batch, no model instances), and resolves
 labels and URLs once per batch: a worker renders hundreds of emails a second.
@@ -19,7 +20,10 @@ from django.core.mail import EmailMultiAlternatives
 from django.db.models import QuerySet
 from django.template.loader import get_template
 from django.urls import NoReverseMatch, reverse
+from django.utils import dateformat, translation
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from agencies.models import Agency
 from tasks_app.models import (
@@ -33,27 +37,37 @@ from tasks_app.models import (
 from tasks_app.models.reminders import GRADE_RANK
 
 GRADE_STYLE = {
-    Grade.RED: {"colour": "#c0392b", "title": "红色督办", "hint": "已逾期或已升级督办，请立即办理"},
+    Grade.RED: {
+        "colour": "#c0392b",
+        "title": gettext_lazy("红色督办"),
+        "hint": gettext_lazy("已逾期或已升级督办，请立即办理"),
+    },
     Grade.YELLOW: {
         "colour": "#b7860b",
-        "title": "黄色预警",
-        "hint": "未按时签收、报送，进度滞后或被退回，请抓紧办理",
+        "title": gettext_lazy("黄色预警"),
+        "hint": gettext_lazy("未按时签收、报送，进度滞后或被退回，请抓紧办理"),
     },
-    Grade.BLUE: {"colour": "#2563a6", "title": "蓝色提示", "hint": "临近完成时限或报送时间"},
+    Grade.BLUE: {
+        "colour": "#2563a6",
+        "title": gettext_lazy("蓝色提示"),
+        "hint": gettext_lazy("临近完成时限或报送时间"),
+    },
 }
 KIND_LABELS = dict(ReminderKind.choices)
 
 # Why an entry is in the email, by rule; {anchor} and {days} come from the ledger's period.
 REASONS = {
-    ReminderKind.ACCEPT: "交办（{anchor}）后已满{days}个工作日，尚未签收",
-    ReminderKind.DUE_SOON: "距完成时限（{anchor}）还有{days}个工作日",
-    ReminderKind.OVERDUE: "已超过完成时限（{anchor}），逾期第{days}个工作日",
-    ReminderKind.REPORT_DUE: "本期进展应于{anchor}前报送，还有{days}个工作日",
-    ReminderKind.REPORT_LATE: "本期进展应于{anchor}前报送，已逾期{days}个工作日",
-    ReminderKind.BEHIND: "已报完成比例自{anchor}起落后于序时进度",
-    ReminderKind.RETURNED: "进展报告或办结申请已被退回，请按意见整改后重新报送",
-    ReminderKind.ESCALATION: "已升级督办：逾期或多次催办未处理，已抄送单位分管领导和督办员",
-    ReminderKind.MANUAL: "督办员催办，请尽快办理并反馈",
+    ReminderKind.ACCEPT: gettext_lazy("交办（{anchor}）后已满{days}个工作日，尚未签收"),
+    ReminderKind.DUE_SOON: gettext_lazy("距完成时限（{anchor}）还有{days}个工作日"),
+    ReminderKind.OVERDUE: gettext_lazy("已超过完成时限（{anchor}），逾期第{days}个工作日"),
+    ReminderKind.REPORT_DUE: gettext_lazy("本期进展应于{anchor}前报送，还有{days}个工作日"),
+    ReminderKind.REPORT_LATE: gettext_lazy("本期进展应于{anchor}前报送，已逾期{days}个工作日"),
+    ReminderKind.BEHIND: gettext_lazy("已报完成比例自{anchor}起落后于序时进度"),
+    ReminderKind.RETURNED: gettext_lazy("进展报告或办结申请已被退回，请按意见整改后重新报送"),
+    ReminderKind.ESCALATION: gettext_lazy(
+        "已升级督办：逾期或多次催办未处理，已抄送单位分管领导和督办员"
+    ),
+    ReminderKind.MANUAL: gettext_lazy("督办员催办，请尽快办理并反馈"),
 }
 
 ENTRY_FIELDS = ("sweep_id", "recipient", "recipient_name", "day", "kind", "period", "grade")
@@ -84,10 +98,10 @@ def rows_for(entries: QuerySet[ReminderEntry]) -> list[Row]:
     return [Row(value, by_id[value["responsibility_id"]]) for value in values]
 
 
-def entry_reason(entry: dict) -> str:
-    """Why this entry is in the email, in one Chinese sentence."""
-    anchor, _, step = entry["period"].partition("/")
-    return REASONS[entry["kind"]].format(anchor=anchor, days=step.lstrip("+-"))
+def entry_reason(entry: dict, labels: Labels) -> str:
+    """Why this entry is in the email, in one sentence."""
+    anchor, _slash, step = entry["period"].partition("/")
+    return labels.reasons[entry["kind"]].format(anchor=anchor, days=step.lstrip("+-"))
 
 
 @dataclass(frozen=True)
@@ -107,14 +121,91 @@ class Preview:
     rendered: Rendered
 
 
+def _texts() -> dict[str, str]:
+    """The email's wording (the templates hold only its layout)."""
+    return {
+        "lang": pgettext("HTML lang attribute", "zh-CN"),
+        "title": _("督查督办提醒"),
+        "hello": _("您好："),
+        "greeting": _("%(name)s："),
+        "manual_html": _("督办员就以下事项向您发出催办通知，请及时办理。"),
+        "manual_text": _("督办员就以下事项向您发出催办通知，请登录督查督办系统及时办理。"),
+        "footer": _("此邮件由督查督办系统自动发送，请勿直接回复。同一天内的提醒合并为一封邮件。"),
+        "login": _("登录系统"),
+        "manual_subject": _("催办通知"),
+        "note": _("督办员留言：%(note)s"),
+        "meta": _("%(plan)s ｜ %(agency)s（%(role)s）｜ %(status)s"),
+        "meta_due": _("｜ 完成时限 %(due)s"),
+        "item_heading": _("%(title)s（%(meta)s）"),
+        "item_action": _("%(reasons)s。办理：%(url)s"),
+        "separator": pgettext("list separator", "；"),
+        # Date formats (Django's `date` filter syntax): the body's date, the subject's.
+        "date": pgettext("email date", "Y年n月j日"),
+        "subject_date": pgettext("email subject date", "n月j日"),
+    }
+
+
+def _counted_texts(n: int) -> dict[str, str]:
+    """The wording that names a number of items, for n of them (plural forms vary)."""
+    return {
+        "subject": ngettext(
+            "【%(prefix)s】督查督办：%(count)s项事项需要您办理（%(day)s）",
+            "【%(prefix)s】督查督办：%(count)s项事项需要您办理（%(day)s）",
+            n,
+        ),
+        "intro_html": ngettext(
+            "截至%(date_text)s，以下 <strong>%(n)s</strong> 项事项需要您关注，请及时办理。",
+            "截至%(date_text)s，以下 <strong>%(n)s</strong> 项事项需要您关注，请及时办理。",
+            n,
+        ),
+        "intro_text": ngettext(
+            "截至%(date_text)s，以下%(n)s项事项需要您关注，请登录督查督办系统及时办理。",
+            "截至%(date_text)s，以下%(n)s项事项需要您关注，请登录督查督办系统及时办理。",
+            n,
+        ),
+        "section_html": ngettext("%(title)s（%(n)s项）%(hint)s", "%(title)s（%(n)s项）%(hint)s", n),
+        "section_text": ngettext(
+            "【%(title)s】%(hint)s（%(n)s项）", "【%(title)s】%(hint)s（%(n)s项）", n
+        ),
+    }
+
+
 class Labels:
-    """Choice labels and the admin URL, resolved once per batch of emails, not once per item
-    (translation lookups and URL reversing would otherwise dominate rendering time)."""
+    """Choice labels, the email's wording and the admin URL, resolved once per batch of emails,
+    not once per item (translation lookups, template translation tags and URL reversing would
+    otherwise dominate rendering time); in the service's language (LANGUAGE_CODE), whoever's
+    request or worker renders the emails."""
 
     def __init__(self) -> None:
-        self.role = {value: str(label) for value, label in Responsibility.Role.choices}
-        self.status = {value: str(label) for value, label in Responsibility.Status.choices}
+        with translation.override(settings.LANGUAGE_CODE):
+            self.role = {value: str(label) for value, label in Responsibility.Role.choices}
+            self.status = {value: str(label) for value, label in Responsibility.Status.choices}
+            self.reasons = {kind: str(text) for kind, text in REASONS.items()}
+            self.grades = {
+                grade: {key: str(value) for key, value in style.items()}
+                for grade, style in GRADE_STYLE.items()
+            }
+            self.texts = _texts()
         self.url_parts, self.url_by_task = _url_pattern()
+        self._counted: dict[int, dict[str, str]] = {}
+        self._dates: dict[dt.date, tuple[str, str]] = {}
+
+    def counted(self, n: int) -> dict[str, str]:
+        """The wording for n items (see _counted_texts)."""
+        if n not in self._counted:
+            with translation.override(settings.LANGUAGE_CODE):
+                self._counted[n] = _counted_texts(n)
+        return self._counted[n]
+
+    def dates(self, day: dt.date) -> tuple[str, str]:
+        """The day as the body and as the subject write it."""
+        if day not in self._dates:
+            with translation.override(settings.LANGUAGE_CODE):  # month names
+                self._dates[day] = (
+                    dateformat.format(day, self.texts["date"]),
+                    dateformat.format(day, self.texts["subject_date"]),
+                )
+        return self._dates[day]
 
     def url(self, item: dict) -> str:
         if self.url_parts is None:
@@ -159,9 +250,14 @@ def _item_view(row: Row, labels: Labels) -> dict:
     item = row.item
     role = labels.role.get(item["role"], item["role"])
     status = labels.status.get(item["status"], item["status"])
-    meta = f"{item['task__plan__title']} ｜ {agency_label(item)}（{role}）｜ {status}"
+    meta = labels.texts["meta"] % {
+        "plan": item["task__plan__title"],
+        "agency": agency_label(item),
+        "role": role,
+        "status": status,
+    }
     if item["due_on"]:
-        meta += f" ｜ 完成时限 {item['due_on'].isoformat()}"
+        meta += " " + labels.texts["meta_due"] % {"due": item["due_on"].isoformat()}
     return {
         "grade": row.entry["grade"],
         "title": task_label(item),
@@ -181,14 +277,14 @@ def _items(rows: Iterable[Row], labels: Labels) -> list[dict]:
             item = items[row.item["pk"]] = _item_view(row, labels)
         if GRADE_RANK[row.entry["grade"]] < GRADE_RANK[item["grade"]]:
             item["grade"] = row.entry["grade"]
-        for reason in (entry_reason(row.entry), _note(row.entry["note"])):
+        for reason in (entry_reason(row.entry, labels), _note(row.entry["note"], labels)):
             if reason and reason not in item["reasons"]:
                 item["reasons"].append(reason)
     return sorted(items.values(), key=lambda i: (GRADE_RANK[i["grade"]], i["order"]))
 
 
-def _note(note: str) -> str:
-    return f"督办员留言：{note}" if note else ""
+def _note(note: str, labels: Labels) -> str:
+    return labels.texts["note"] % {"note": note} if note else ""
 
 
 # One item of the email. Items are formatted here rather than in the templates, one line of
@@ -213,12 +309,14 @@ def _item_html(item: dict, colour: str) -> str:
     )
 
 
-def _item_text(item: dict) -> str:
-    reasons = "；".join(item["reasons"])
-    return f"■ {item['title']}（{item['meta']}）\n  {reasons}。办理：{item['url']}\n"
+def _item_text(item: dict, texts: dict[str, str]) -> str:
+    reasons = texts["separator"].join(item["reasons"])
+    title = texts["item_heading"] % {"title": item["title"], "meta": item["meta"]}
+    todo = texts["item_action"] % {"reasons": reasons, "url": item["url"]}
+    return f"■ {title}\n  {todo}\n"
 
 
-def _sections(items: Sequence[dict]) -> list[dict]:
+def _sections(items: Sequence[dict], labels: Labels) -> list[dict]:
     """Red, yellow, blue: each with its items as HTML rows (escaped here) and as plain text."""
     grouped: dict[str, list[dict]] = defaultdict(list)
     for item in items:
@@ -228,44 +326,51 @@ def _sections(items: Sequence[dict]) -> list[dict]:
         chosen = grouped[grade]
         if not chosen:
             continue
-        style = GRADE_STYLE[grade]
+        style = labels.grades[grade]
         rows = "".join(_item_html(item, style["colour"]) for item in chosen)
+        counted = labels.counted(len(chosen))
+        values = {"title": style["title"], "hint": style["hint"], "n": len(chosen)}
         sections.append(
             {
-                **style,
-                "count": len(chosen),
+                "colour": style["colour"],
+                "heading": counted["section_html"] % values,
+                "heading_text": counted["section_text"] % values,
                 "rows": SafeString(rows),  # every value in it was escaped by _item_html
-                "text": "".join(_item_text(item) for item in chosen),
+                "text": "".join(_item_text(item, labels.texts) for item in chosen),
             }
         )
     return sections
 
 
-def _subject(items: Sequence[dict], day: dt.date, manual: bool) -> str:
-    prefix = "催办通知" if manual else GRADE_STYLE[items[0]["grade"]]["title"]
-    return f"【{prefix}】督查督办：{len(items)}项事项需要您办理（{day.month}月{day.day}日）"
-
-
 def digest_render(
     *, recipient_name: str, day: dt.date, rows: Sequence[Row], labels: Labels | None = None
 ) -> Rendered | None:
-    """The email for these rows; None when none of their items still needs anything
-    (completed or suspended since the sweep)."""
+    """The email for these rows, in the service's language; None when none of their items
+    still needs anything (completed or suspended since the sweep)."""
     live = [row for row in rows if row.item["status"] not in Responsibility.FINAL_STATUSES]
-    items = _items(live, labels or Labels())
+    labels = labels or Labels()
+    items = _items(live, labels)
     if not items:
         return None
+    texts, counted = labels.texts, labels.counted(len(items))
+    date_text, subject_day = labels.dates(day)
     manual = any(row.kind == ReminderKind.MANUAL for row in live)
+    prefix = texts["manual_subject"] if manual else labels.grades[items[0]["grade"]]["title"]
+    numbers = {"date_text": date_text, "n": len(items)}
     context = {
-        "recipient_name": recipient_name,
-        "date_text": f"{day.year}年{day.month}月{day.day}日",
-        "sections": _sections(items),
-        "count": len(items),
-        "manual": manual,
+        "texts": texts,
+        "greeting": texts["greeting"] % {"name": recipient_name}
+        if recipient_name
+        else texts["hello"],
+        "intro_html": texts["manual_html"]
+        if manual
+        else SafeString(counted["intro_html"] % {**numbers, "date_text": escape(date_text)}),
+        "intro_text": texts["manual_text"] if manual else counted["intro_text"] % numbers,
+        "sections": _sections(items, labels),
         "site_url": settings.SITE_URL,
     }
     return Rendered(
-        subject=_subject(items, day, manual),
+        subject=counted["subject"] % {"prefix": prefix, "count": len(items), "day": subject_day},
         text=get_template("reminders/digest.txt").render(context),
         html=get_template("reminders/digest.html").render(context),
     )
@@ -307,7 +412,11 @@ def entry_line(row: Row) -> str:
     """One entry in one line, for previews and the admin."""
     grade = GRADE_STYLE[row.entry["grade"]]["title"]
     kind = KIND_LABELS[row.kind]
-    return f"{grade} · {kind} · {task_label(row.item)}（{agency_label(row.item)}）{row.entry['period']}"
+    item = _("%(task)s（%(agency)s）") % {
+        "task": task_label(row.item),
+        "agency": agency_label(row.item),
+    }
+    return f"{grade} · {kind} · {item}{row.entry['period']}"
 
 
 def previews_render(

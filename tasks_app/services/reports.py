@@ -373,7 +373,9 @@ def _clean_target_values(
         value, items = entry
         problem = _value_problem(value) or _items_problem(items)
         if problem:
-            errors.setdefault("target_values", []).append(f"{target.description}：{problem}")
+            errors.setdefault("target_values", []).append(
+                _("%(label)s：%(error)s") % {"label": target.description, "error": problem}
+            )
             continue
         cleaned[target] = (Decimal(value), [item.strip() for item in items if item.strip()])
     return cleaned

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from agencies.models import User
 from tasks_app.access import can_coordinate_plan
@@ -33,7 +34,8 @@ def target_update(*, target_id: int, actor: User, **changes) -> Target:
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise InvalidInput(
-            _("不能修改这些字段：%(fields)s") % {"fields": "、".join(sorted(unknown))}
+            _("不能修改这些字段：%(fields)s")
+            % {"fields": pgettext("list separator", "、").join(sorted(unknown))}
         )
     try:
         target = Target.objects.select_for_update().select_related("plan").get(pk=target_id)

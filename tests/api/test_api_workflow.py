@@ -99,7 +99,7 @@ def test_illegal_transition_message_in_english_on_request(world):
 
     assert response.status_code == 409
     assert response.json()["message"] == (
-        "The status is “Assigned”; “Request completion” is not possible."
+        "The status is “Awaiting acceptance”; “Request completion” is not possible."
     )
 
 

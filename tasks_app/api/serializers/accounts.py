@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from tasks_app.models import AccessToken, ReminderEntry
@@ -24,12 +25,12 @@ class AccessTokenCreateSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        help_text="用途，如“OA 系统”。",
+        help_text=_("用途，如“OA 系统”。"),
     )
 
 
 class AccessTokenCreatedSerializer(AccessTokenSerializer):
-    key = serializers.CharField(read_only=True, help_text="令牌密钥，仅此一次显示，请妥善保存。")
+    key = serializers.CharField(read_only=True, help_text=_("令牌密钥，仅此一次显示，请妥善保存。"))
 
     class Meta(AccessTokenSerializer.Meta):
         fields = [*AccessTokenSerializer.Meta.fields, "key"]
@@ -42,7 +43,7 @@ class CalendarFeedSerializer(serializers.Serializer):
     last_used_at = serializers.DateTimeField(allow_null=True)
     url = serializers.URLField(
         allow_null=True,
-        help_text="私有订阅地址，仅创建时返回；泄露后请重新生成（旧地址随即失效）。",
+        help_text=_("私有订阅地址，仅创建时返回；泄露后请重新生成（旧地址随即失效）。"),
     )
 
 

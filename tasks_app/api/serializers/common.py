@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -41,9 +42,13 @@ class PersonField(serializers.Field):
 class ErrorSerializer(serializers.Serializer):
     """Every error response: a machine code, a message for people, problems by input field."""
 
-    code = serializers.CharField(help_text="机器可读的错误代码，如 transition_not_allowed、stale。")
-    message = serializers.CharField(help_text="给人看的说明（按 Accept-Language，默认简体中文）。")
+    code = serializers.CharField(
+        help_text=_("机器可读的错误代码，如 transition_not_allowed、stale。")
+    )
+    message = serializers.CharField(
+        help_text=_("给人看的说明（按 Accept-Language，默认简体中文）。")
+    )
     field_errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
-        help_text="各输入字段的问题；嵌套字段用点号路径，如 target_values.0.value。",
+        help_text=_("各输入字段的问题；嵌套字段用点号路径，如 target_values.0.value。"),
     )

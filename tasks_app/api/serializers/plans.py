@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from rest_framework import serializers
 
 from tasks_app.models import Plan, Responsibility, Section, Target
@@ -82,18 +85,29 @@ class PlanDetailSerializer(PlanSerializer):
         read_only_fields = fields
 
 
+def _join(values: list[str]) -> str:
+    return pgettext("list separator", "、").join(values)
+
+
+_listed = lazy(_join, str)  # the schema is generated in the language of the request
+
+
 class CountsSerializer(serializers.Serializer):
     total = serializers.IntegerField()
     by_status = serializers.DictField(
         child=serializers.IntegerField(),
-        help_text="按办理状态计数：" + "、".join(Responsibility.Status.values),
+        help_text=format_lazy(
+            gettext_lazy("按办理状态计数：{}"), _listed(Responsibility.Status.values)
+        ),
     )
     by_colour = serializers.DictField(
         child=serializers.IntegerField(),
-        help_text="按红黄绿灯计数：" + "、".join(c for c, _ in Colour.CHOICES),
+        help_text=format_lazy(
+            gettext_lazy("按红黄绿灯计数：{}"), _listed([c for c, _ in Colour.CHOICES])
+        ),
     )
-    report_missing = serializers.IntegerField(help_text="进展报告逾期未报。")
-    accept_overdue = serializers.IntegerField(help_text="超过签收时限未签收。")
+    report_missing = serializers.IntegerField(help_text=gettext_lazy("进展报告逾期未报。"))
+    accept_overdue = serializers.IntegerField(help_text=gettext_lazy("超过签收时限未签收。"))
 
 
 class AgencyCountsSerializer(serializers.Serializer):
@@ -117,7 +131,7 @@ class MatrixCellSerializer(serializers.Serializer):
     task = serializers.IntegerField()
     role = serializers.ChoiceField(choices=Responsibility.Role.choices)
     colour = serializers.ChoiceField(choices=[c for c, _ in Colour.CHOICES])
-    label = serializers.CharField(help_text="如“牵头（办理中·红灯）”。")
+    label = serializers.CharField(help_text=gettext_lazy("如“牵头（办理中·红灯）”。"))
 
 
 class MatrixTaskSerializer(serializers.Serializer):
@@ -136,16 +150,19 @@ class PlanMatrixSerializer(serializers.Serializer):
 
 
 class PlanImportInputSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="方案文件（纯文本，编码自动识别）。")
-    dry_run = serializers.BooleanField(default=False, help_text="只解析和检查，不写入。")
+    file = serializers.FileField(help_text=gettext_lazy("方案文件（纯文本，编码自动识别）。"))
+    dry_run = serializers.BooleanField(
+        default=False, help_text=gettext_lazy("只解析和检查，不写入。")
+    )
     create_agencies = serializers.BooleanField(
-        default=False, help_text="无法识别的单位自动新建为“未核实”单位（否则导入失败）。"
+        default=False,
+        help_text=gettext_lazy("无法识别的单位自动新建为“未核实”单位（否则导入失败）。"),
     )
     coordinator = serializers.CharField(
         required=False,
         allow_blank=True,
         max_length=120,
-        help_text="督办单位名称（默认按文件识别，或江苏省发展和改革委员会）。",
+        help_text=gettext_lazy("督办单位名称（默认按文件识别，或江苏省发展和改革委员会）。"),
     )
 
 
@@ -163,7 +180,7 @@ class ImportReportSerializer(serializers.Serializer):
     plan_key = serializers.CharField()
     plan_title = serializers.CharField()
     doc_number = serializers.CharField()
-    plan_id = serializers.IntegerField(allow_null=True, help_text="试运行时为 null。")
+    plan_id = serializers.IntegerField(allow_null=True, help_text=gettext_lazy("试运行时为 null。"))
     plan_status = serializers.ChoiceField(choices=["created", "updated", "unchanged"])
     sections = ImportCountsSerializer()
     tasks = ImportCountsSerializer()

@@ -18,16 +18,18 @@ MAX_ATTACHMENTS = 20
 
 
 class TargetValueInputSerializer(serializers.Serializer):
-    target = serializers.IntegerField(min_value=1, max_value=2**53, help_text="任务的量化指标 id。")
+    target = serializers.IntegerField(
+        min_value=1, max_value=2**53, help_text=_("任务的量化指标 id。")
+    )
     value = serializers.DecimalField(
-        max_digits=20, decimal_places=4, min_value=0, help_text="截至本期的完成值。"
+        max_digits=20, decimal_places=4, min_value=0, help_text=_("截至本期的完成值。")
     )
     items = serializers.ListField(
         child=serializers.CharField(max_length=255),
         required=False,
         default=list,
         max_length=1000,
-        help_text="计入完成值的具体事项名称。",
+        help_text=_("计入完成值的具体事项名称。"),
     )
 
 
@@ -56,10 +58,10 @@ class TargetValuesField(serializers.ListField):
 class ReportInputSerializer(serializers.Serializer):
     """Filing (or re-filing) this period's report; attachments only with multipart/form-data."""
 
-    narrative = serializers.CharField(max_length=20000, help_text="进展情况。")
-    percent = serializers.IntegerField(min_value=0, max_value=100, help_text="完成比例（%）。")
+    narrative = serializers.CharField(max_length=20000, help_text=_("进展情况。"))
+    percent = serializers.IntegerField(min_value=0, max_value=100, help_text=_("完成比例（%）。"))
     period_start = serializers.DateField(
-        required=False, allow_null=True, default=None, help_text="报送期起始日，默认本期。"
+        required=False, allow_null=True, default=None, help_text=_("报送期起始日，默认本期。")
     )
     target_values = TargetValuesField(required=False, default=list)
     attachments = serializers.ListField(
@@ -67,7 +69,7 @@ class ReportInputSerializer(serializers.Serializer):
         required=False,
         default=list,
         max_length=MAX_ATTACHMENTS,
-        help_text="证明材料（PDF、图片、Word、Excel），按内容校验类型和大小。",
+        help_text=_("证明材料（PDF、图片、Word、Excel），按内容校验类型和大小。"),
     )
 
     def validate_target_values(self, values: list[dict]) -> dict:
@@ -83,7 +85,7 @@ class ReportMultipartSchemaSerializer(ReportInputSerializer):
     """multipart/form-data: target_values is one field holding a JSON array."""
 
     target_values = serializers.CharField(
-        required=False, help_text='JSON 数组，如 [{"target": 1, "value": "7", "items": ["…"]}]。'
+        required=False, help_text=_('JSON 数组，如 [{"target": 1, "value": "7", "items": ["…"]}]。')
     )
 
 
@@ -97,7 +99,7 @@ class ReportJSONSchemaSerializer(serializers.Serializer):
 
 
 class ReasonInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000, help_text="理由。")
+    reason = serializers.CharField(max_length=2000, help_text=_("理由。"))
 
 
 class TargetValueSerializer(serializers.ModelSerializer):
@@ -108,7 +110,7 @@ class TargetValueSerializer(serializers.ModelSerializer):
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
-    url = serializers.SerializerMethodField(help_text="下载地址（需登录或令牌）。")
+    url = serializers.SerializerMethodField(help_text=_("下载地址（需登录或令牌）。"))
 
     class Meta:
         model = ReportAttachment
@@ -130,7 +132,7 @@ class ReportSerializer(serializers.ModelSerializer):
     submitted_by = PersonField()
     returned_by = PersonField()
     is_consolidated = serializers.BooleanField(
-        read_only=True, help_text="牵头单位的报告，即任务的汇总报告。"
+        read_only=True, help_text=_("牵头单位的报告，即任务的汇总报告。")
     )
     actions = serializers.SerializerMethodField()
 

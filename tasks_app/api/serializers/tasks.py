@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -41,19 +42,24 @@ class ResponsibilityBriefSerializer(serializers.Serializer):
     agency = AgencyRefSerializer()
     role = serializers.ChoiceField(choices=Responsibility.Role.choices)
     status = serializers.ChoiceField(choices=Responsibility.Status.choices)
-    due_on = serializers.DateField(allow_null=True, help_text="当前完成时限（含已批准的延期）。")
-    original_due_on = serializers.DateField(allow_null=True, help_text="用于考核的原定时限。")
+    due_on = serializers.DateField(
+        allow_null=True, help_text=gettext_lazy("当前完成时限（含已批准的延期）。")
+    )
+    original_due_on = serializers.DateField(
+        allow_null=True, help_text=gettext_lazy("用于考核的原定时限。")
+    )
     colour = serializers.ChoiceField(choices=COLOURS)
     days_left = serializers.IntegerField(
-        allow_null=True, help_text="距完成时限的天数，负数为已逾期天数；无时限为 null。"
+        allow_null=True,
+        help_text=gettext_lazy("距完成时限的天数，负数为已逾期天数；无时限为 null。"),
     )
     progress_percent = serializers.IntegerField()
     last_reported_at = serializers.DateTimeField(allow_null=True)
     next_report_due_on = serializers.DateField(allow_null=True)
-    version = serializers.IntegerField(help_text="乐观并发版本，与 ETag 对应。")
+    version = serializers.IntegerField(help_text=gettext_lazy("乐观并发版本，与 ETag 对应。"))
     actions = serializers.ListField(
         child=serializers.ChoiceField(choices=list(TRANSITIONS)),
-        help_text="当前用户现在可以执行的流转操作。",
+        help_text=gettext_lazy("当前用户现在可以执行的流转操作。"),
     )
 
     def to_representation(self, r: Responsibility) -> dict:
@@ -88,11 +94,17 @@ class TaskSerializer(serializers.Serializer):
     number = serializers.CharField()
     title = serializers.CharField()
     kind = serializers.ChoiceField(choices=Task.Kind.choices)
-    due_on = serializers.DateField(allow_null=True, help_text="任务的完成时限（方案规定）。")
-    colour = serializers.ChoiceField(
-        choices=COLOURS, allow_null=True, help_text="可见责任分工中最差的颜色；无分工为 null。"
+    due_on = serializers.DateField(
+        allow_null=True, help_text=gettext_lazy("任务的完成时限（方案规定）。")
     )
-    days_overdue = serializers.IntegerField(help_text="未办结分工中最早逾期的天数，未逾期为 0。")
+    colour = serializers.ChoiceField(
+        choices=COLOURS,
+        allow_null=True,
+        help_text=gettext_lazy("可见责任分工中最差的颜色；无分工为 null。"),
+    )
+    days_overdue = serializers.IntegerField(
+        help_text=gettext_lazy("未办结分工中最早逾期的天数，未逾期为 0。")
+    )
     responsibilities = ResponsibilityBriefSerializer(many=True)
 
     def to_representation(self, task: Task) -> dict:

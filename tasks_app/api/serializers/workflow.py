@@ -19,14 +19,14 @@ class TransitionInputSerializer(serializers.Serializer):
     """Either the action (`accept`, `request_completion`, …) or the target state (`to`)."""
 
     action = serializers.ChoiceField(
-        choices=list(TRANSITIONS), required=False, help_text="流转操作；与 to 二选一。"
+        choices=list(TRANSITIONS), required=False, help_text=_("流转操作；与 to 二选一。")
     )
     to = serializers.ChoiceField(
         choices=Responsibility.Status.choices,
         required=False,
-        help_text="目标状态；按当前状态确定唯一的流转操作。与 action 二选一。",
+        help_text=_("目标状态；按当前状态确定唯一的流转操作。与 action 二选一。"),
     )
-    reason = serializers.CharField(**REASON, help_text="理由（退回、中止等须填写）。")
+    reason = serializers.CharField(**REASON, help_text=_("理由（退回、中止等须填写）。"))
 
     def validate(self, attrs: dict) -> dict:
         if ("action" in attrs) == ("to" in attrs):
@@ -35,19 +35,19 @@ class TransitionInputSerializer(serializers.Serializer):
 
 
 class ExtensionRequestInputSerializer(serializers.Serializer):
-    requested_due_on = serializers.DateField(help_text="申请延至的日期。")
-    reason = serializers.CharField(max_length=2000, help_text="延期理由。")
+    requested_due_on = serializers.DateField(help_text=_("申请延至的日期。"))
+    reason = serializers.CharField(max_length=2000, help_text=_("延期理由。"))
 
 
 class DeadlineInputSerializer(serializers.Serializer):
-    due_on = serializers.DateField(help_text="新的完成时限（同时作为考核时限）。")
+    due_on = serializers.DateField(help_text=_("新的完成时限（同时作为考核时限）。"))
     reason = serializers.CharField(**REASON)
 
 
 class ReassignInputSerializer(serializers.Serializer):
-    agency = serializers.IntegerField(min_value=1, max_value=2**53, help_text="新的责任单位。")
+    agency = serializers.IntegerField(min_value=1, max_value=2**53, help_text=_("新的责任单位。"))
     role = serializers.ChoiceField(choices=Responsibility.Role.choices)
-    reason = serializers.CharField(max_length=2000, help_text="调整理由。")
+    reason = serializers.CharField(max_length=2000, help_text=_("调整理由。"))
 
 
 class AssignInputSerializer(serializers.Serializer):
@@ -58,7 +58,7 @@ class AssignInputSerializer(serializers.Serializer):
 
 
 class DecisionInputSerializer(serializers.Serializer):
-    approve = serializers.BooleanField(help_text="true 批准，false 不予批准（须填写理由）。")
+    approve = serializers.BooleanField(help_text=_("true 批准，false 不予批准（须填写理由）。"))
     reason = serializers.CharField(**REASON)
 
 
@@ -67,7 +67,7 @@ class ExtensionRequestSerializer(serializers.ModelSerializer):
     agency = AgencyRefSerializer(source="responsibility.agency", read_only=True)
     requested_by = PersonField()
     decided_by = PersonField()
-    etag = serializers.SerializerMethodField(help_text="审批时 If-Match 所用的值。")
+    etag = serializers.SerializerMethodField(help_text=_("审批时 If-Match 所用的值。"))
 
     class Meta:
         model = ExtensionRequest

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.request import Request
@@ -25,7 +26,7 @@ from .base import ApiView, ApiViewSet, error
 
 
 class MeView(ApiView):
-    @extend_schema(summary="当前用户", responses={200: MeSerializer})
+    @extend_schema(summary=_("当前用户"), responses={200: MeSerializer})
     def get(self, request: Request) -> Response:
         user = request.user
         data = {
@@ -41,15 +42,15 @@ class MeView(ApiView):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="我的 API 令牌（含已吊销的）"),
+    list=extend_schema(summary=_("我的 API 令牌（含已吊销的）")),
     create=extend_schema(
-        summary="新建 API 令牌（密钥仅在此次响应中出现）",
+        summary=_("新建 API 令牌（密钥仅在此次响应中出现）"),
         request=AccessTokenCreateSerializer,
-        responses={201: AccessTokenCreatedSerializer, 400: error("输入有误")},
+        responses={201: AccessTokenCreatedSerializer, 400: error(_("输入有误"))},
     ),
     destroy=extend_schema(
-        summary="吊销 API 令牌（立即失效）",
-        responses={204: None, 404: error("不存在")},
+        summary=_("吊销 API 令牌（立即失效）"),
+        responses={204: None, 404: error(_("不存在"))},
     ),
 )
 class AccessTokenViewSet(mixins.ListModelMixin, ApiViewSet):
@@ -86,8 +87,8 @@ class CalendarFeedView(ApiView):
         return token
 
     @extend_schema(
-        summary="我的日历订阅（地址仅在创建时返回）",
-        responses={200: CalendarFeedSerializer, 404: error("尚未创建")},
+        summary=_("我的日历订阅（地址仅在创建时返回）"),
+        responses={200: CalendarFeedSerializer, 404: error(_("尚未创建"))},
     )
     def get(self, request: Request) -> Response:
         token = self._current(request)
@@ -100,7 +101,7 @@ class CalendarFeedView(ApiView):
         return Response(CalendarFeedSerializer(data).data)
 
     @extend_schema(
-        summary="生成日历订阅地址（旧地址随即失效）",
+        summary=_("生成日历订阅地址（旧地址随即失效）"),
         request=None,
         responses={201: CalendarFeedSerializer},
     )
@@ -111,8 +112,8 @@ class CalendarFeedView(ApiView):
         return Response(CalendarFeedSerializer(data).data, status=201)
 
     @extend_schema(
-        summary="吊销日历订阅地址",
-        responses={204: OpenApiResponse(description="已吊销"), 404: error("尚未创建")},
+        summary=_("吊销日历订阅地址"),
+        responses={204: OpenApiResponse(description=_("已吊销")), 404: error(_("尚未创建"))},
     )
     def delete(self, request: Request) -> Response:
         access_token_revoke(token=self._current(request))

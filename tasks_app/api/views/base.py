@@ -4,6 +4,7 @@ errors documented in the schema, and 404 (never 403) for what the caller may not
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import generics, viewsets
 from rest_framework.request import Request
@@ -23,12 +24,12 @@ def error(description: str) -> OpenApiResponse:
 
 # Responses an update may give besides success (documented on every write).
 WRITE_ERRORS = {
-    400: error("输入有误"),
-    403: error("无权执行该操作"),
-    404: error("记录不存在或不可见"),
-    409: error("当前状态下不允许该操作"),
-    412: error("记录已被他人修改（ETag 不符），未作任何更改"),
-    428: error("缺少 If-Match 请求头"),
+    400: error(_("输入有误")),
+    403: error(_("无权执行该操作")),
+    404: error(_("记录不存在或不可见")),
+    409: error(_("当前状态下不允许该操作")),
+    412: error(_("记录已被他人修改（ETag 不符），未作任何更改")),
+    428: error(_("缺少 If-Match 请求头")),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
@@ -30,12 +31,12 @@ class CalendarFeed(APIView):
     throttle_classes = [CalendarFeedThrottle]
 
     @extend_schema(
-        summary="日历订阅（iCalendar；私有地址，无需登录）",
+        summary=_("日历订阅（iCalendar；私有地址，无需登录）"),
         auth=[],
         responses={
             (200, "text/calendar"): OpenApiResponse(OpenApiTypes.STR),
-            404: error("地址无效或已吊销"),
-            429: error("请求过于频繁"),
+            404: error(_("地址无效或已吊销")),
+            429: error(_("请求过于频繁")),
         },
     )
     def get(self, request: Request, secret: str) -> HttpResponse:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from django.http import HttpResponse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
 
@@ -29,5 +30,5 @@ def export_responses() -> dict:
     """The OpenAPI responses of an export: a spreadsheet or CSV file."""
     return {
         (200, exports.XLSX_CONTENT_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="xlsx"),
-        (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="csv（UTF-8，带 BOM）"),
+        (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description=_("csv（UTF-8，带 BOM）")),
     }

@@ -3,6 +3,7 @@ and, for coordinators, the reminders log (催办记录)."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 
 from tasks_app.models import Event, ReminderEntry
@@ -18,8 +19,8 @@ from .base import ListRetrieveViewSet
 
 
 @extend_schema_view(
-    list=extend_schema(summary="办理记录（最新在前）"),
-    retrieve=extend_schema(summary="办理记录详情"),
+    list=extend_schema(summary=_("办理记录（最新在前）")),
+    retrieve=extend_schema(summary=_("办理记录详情")),
 )
 class EventViewSet(ListRetrieveViewSet):
     queryset = Event.objects.none()
@@ -32,8 +33,8 @@ class EventViewSet(ListRetrieveViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="催办记录（督办员、管理员；最新在前）"),
-    retrieve=extend_schema(summary="催办记录详情"),
+    list=extend_schema(summary=_("催办记录（督办员、管理员；最新在前）")),
+    retrieve=extend_schema(summary=_("催办记录详情")),
 )
 class ReminderEntryViewSet(ListRetrieveViewSet):
     queryset = ReminderEntry.objects.none()

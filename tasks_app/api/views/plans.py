@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
@@ -39,8 +40,8 @@ MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
 @extend_schema_view(
-    list=extend_schema(summary="单位列表（含别名、上级）"),
-    retrieve=extend_schema(summary="单位详情"),
+    list=extend_schema(summary=gettext_lazy("单位列表（含别名、上级）")),
+    retrieve=extend_schema(summary=gettext_lazy("单位详情")),
 )
 class AgencyViewSet(ListRetrieveViewSet):
     """Coordinators see every agency (to assign); staff see their own."""
@@ -55,8 +56,8 @@ class AgencyViewSet(ListRetrieveViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="规划方案列表"),
-    retrieve=extend_schema(summary="规划方案详情（章节、量化指标及完成情况）"),
+    list=extend_schema(summary=gettext_lazy("规划方案列表")),
+    retrieve=extend_schema(summary=gettext_lazy("规划方案详情（章节、量化指标及完成情况）")),
 )
 class PlanViewSet(ListRetrieveViewSet):
     queryset = Plan.objects.none()
@@ -70,8 +71,8 @@ class PlanViewSet(ListRetrieveViewSet):
         return PlanDetailSerializer if self.action == "retrieve" else PlanSerializer
 
     @extend_schema(
-        summary="方案统计：各单位按状态、红黄绿灯计数",
-        responses={200: PlanStatisticsSerializer, 404: error("方案不存在或不可见")},
+        summary=gettext_lazy("方案统计：各单位按状态、红黄绿灯计数"),
+        responses={200: PlanStatisticsSerializer, 404: error(gettext_lazy("方案不存在或不可见"))},
     )
     @action(detail=True, methods=["get"], pagination_class=None)
     def statistics(self, request: Request, pk: str) -> Response:
@@ -95,8 +96,8 @@ class PlanViewSet(ListRetrieveViewSet):
         return exports.plan_matrix(plan, tasks_visible_to(user), responsibilities)
 
     @extend_schema(
-        summary="单位×任务责任矩阵",
-        responses={200: PlanMatrixSerializer, 404: error("方案不存在或不可见")},
+        summary=gettext_lazy("单位×任务责任矩阵"),
+        responses={200: PlanMatrixSerializer, 404: error(gettext_lazy("方案不存在或不可见"))},
     )
     @action(detail=True, methods=["get"], pagination_class=None)
     def matrix(self, request: Request, pk: str) -> Response:
@@ -116,8 +117,8 @@ class PlanViewSet(ListRetrieveViewSet):
         return Response(PlanMatrixSerializer(data).data)
 
     @extend_schema(
-        summary="导出单位×任务责任矩阵（xlsx 或 csv）",
-        responses={**export_responses(), 404: error("方案不存在或不可见")},
+        summary=gettext_lazy("导出单位×任务责任矩阵（xlsx 或 csv）"),
+        responses={**export_responses(), 404: error(gettext_lazy("方案不存在或不可见"))},
     )
     @action(
         detail=True,
@@ -133,13 +134,13 @@ class PlanViewSet(ListRetrieveViewSet):
         return download(content, fmt, _("责任矩阵_%(plan)s") % {"plan": plan.doc_number or plan.pk})
 
     @extend_schema(
-        summary="导入方案文件（督办员、管理员）",
+        summary=gettext_lazy("导入方案文件（督办员、管理员）"),
         request={"multipart/form-data": PlanImportInputSerializer},
         responses={
             200: ImportReportSerializer,
-            400: error("文件无法导入"),
-            413: error("文件过大"),
-            403: error("仅督办员和管理员"),
+            400: error(gettext_lazy("文件无法导入")),
+            413: error(gettext_lazy("文件过大")),
+            403: error(gettext_lazy("仅督办员和管理员")),
         },
     )
     @action(

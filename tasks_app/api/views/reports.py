@@ -4,6 +4,7 @@ and attachment downloads (only through a report the caller may see)."""
 from __future__ import annotations
 
 from django.http import FileResponse, Http404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.decorators import action
@@ -24,8 +25,8 @@ from .downloads import content_disposition
 
 
 @extend_schema_view(
-    list=extend_schema(summary="进展报告列表（最新在前）"),
-    retrieve=extend_schema(summary="进展报告详情（指标完成值、附件；响应头 ETag）"),
+    list=extend_schema(summary=_("进展报告列表（最新在前）")),
+    retrieve=extend_schema(summary=_("进展报告详情（指标完成值、附件；响应头 ETag）")),
 )
 class ReportViewSet(ListRetrieveViewSet):
     queryset = ProgressReport.objects.none()
@@ -48,7 +49,7 @@ class ReportViewSet(ListRetrieveViewSet):
         return self.respond(fresh, ReportDetailSerializer, etag=True)
 
     @extend_schema(
-        summary="退回进展报告（督办员，须填理由；If-Match 为报告的 ETag）",
+        summary=_("退回进展报告（督办员，须填理由；If-Match 为报告的 ETag）"),
         request=ReasonInputSerializer,
         responses={200: ReportDetailSerializer, **WRITE_ERRORS},
     )
@@ -63,7 +64,7 @@ class ReportViewSet(ListRetrieveViewSet):
         return self._updated(report.pk)
 
     @extend_schema(
-        summary="分管领导审核通过进展报告（If-Match 为报告的 ETag）",
+        summary=_("分管领导审核通过进展报告（If-Match 为报告的 ETag）"),
         request=None,
         responses={200: ReportDetailSerializer, **WRITE_ERRORS},
     )
@@ -77,10 +78,10 @@ class ReportViewSet(ListRetrieveViewSet):
         return self._updated(report.pk)
 
     @extend_schema(
-        summary="下载附件",
+        summary=_("下载附件"),
         responses={
             (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
-            404: error("不存在或不可见"),
+            404: error(_("不存在或不可见")),
         },
     )
     @action(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -34,8 +35,8 @@ COMPLETION_DECISIONS = {
 
 
 @extend_schema_view(
-    list=extend_schema(summary="延期申请列表"),
-    retrieve=extend_schema(summary="延期申请详情"),
+    list=extend_schema(summary=_("延期申请列表")),
+    retrieve=extend_schema(summary=_("延期申请详情")),
 )
 class ExtensionRequestViewSet(ListRetrieveViewSet):
     queryset = ExtensionRequest.objects.none()
@@ -46,7 +47,7 @@ class ExtensionRequestViewSet(ListRetrieveViewSet):
         return extension_requests_listed(self.request.user)
 
     @extend_schema(
-        summary="审批延期申请（督办员；If-Match 为申请的 etag）",
+        summary=_("审批延期申请（督办员；If-Match 为申请的 etag）"),
         request=DecisionInputSerializer,
         responses={200: ExtensionRequestSerializer, **WRITE_ERRORS},
     )
@@ -65,8 +66,8 @@ class ExtensionRequestViewSet(ListRetrieveViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="办结申请列表（待领导审核、待督办员审核）"),
-    retrieve=extend_schema(summary="办结申请详情"),
+    list=extend_schema(summary=_("办结申请列表（待领导审核、待督办员审核）")),
+    retrieve=extend_schema(summary=_("办结申请详情")),
 )
 class CompletionRequestViewSet(ListRetrieveViewSet):
     """A completion request is a responsibility awaiting review; deciding it is a transition."""
@@ -80,7 +81,7 @@ class CompletionRequestViewSet(ListRetrieveViewSet):
         return completion_requests_listed(self.request.user, colour_rules(self.request))
 
     @extend_schema(
-        summary="审核办结申请：通过或退回（领导或督办员；If-Match 为责任分工的 ETag）",
+        summary=_("审核办结申请：通过或退回（领导或督办员；If-Match 为责任分工的 ETag）"),
         request=DecisionInputSerializer,
         responses={200: ResponsibilitySerializer, **WRITE_ERRORS},
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser, MultiPartParser
@@ -43,9 +44,9 @@ from .downloads import EXPORT_FORMATS, download, export_responses
 
 @extend_schema_view(
     list=extend_schema(
-        summary="任务列表（可按方案、章节、单位、职责、状态、红黄绿灯、逾期等筛选）"
+        summary=gettext_lazy("任务列表（可按方案、章节、单位、职责、状态、红黄绿灯、逾期等筛选）")
     ),
-    retrieve=extend_schema(summary="任务详情（内容、可见的责任分工、量化指标）"),
+    retrieve=extend_schema(summary=gettext_lazy("任务详情（内容、可见的责任分工、量化指标）")),
 )
 class TaskViewSet(ListRetrieveViewSet):
     queryset = Task.objects.none()
@@ -61,7 +62,7 @@ class TaskViewSet(ListRetrieveViewSet):
         return TaskDetailSerializer if self.action == "retrieve" else TaskSerializer
 
     @extend_schema(
-        summary="交办：为任务增加责任单位（督办员）",
+        summary=gettext_lazy("交办：为任务增加责任单位（督办员）"),
         request=AssignInputSerializer,
         responses={201: ResponsibilitySerializer, **WRITE_ERRORS},
     )
@@ -82,10 +83,13 @@ class TaskViewSet(ListRetrieveViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="责任分工列表"),
+    list=extend_schema(summary=gettext_lazy("责任分工列表")),
     retrieve=extend_schema(
-        summary="责任分工详情（响应头 ETag 用于更新时的 If-Match）",
-        responses={200: OpenApiResponse(ResponsibilitySerializer), 404: error("不存在或不可见")},
+        summary=gettext_lazy("责任分工详情（响应头 ETag 用于更新时的 If-Match）"),
+        responses={
+            200: OpenApiResponse(ResponsibilitySerializer),
+            404: error(gettext_lazy("不存在或不可见")),
+        },
     ),
 )
 class ResponsibilityViewSet(ListRetrieveViewSet):
@@ -104,7 +108,7 @@ class ResponsibilityViewSet(ListRetrieveViewSet):
         return self.respond(fresh, ResponsibilitySerializer, status=status, etag=True)
 
     @extend_schema(
-        summary="流转：签收、申请办结、审核、退回、中止、恢复（If-Match 必填）",
+        summary=gettext_lazy("流转：签收、申请办结、审核、退回、中止、恢复（If-Match 必填）"),
         request=TransitionInputSerializer,
         responses={200: ResponsibilitySerializer, **WRITE_ERRORS},
     )
@@ -126,7 +130,7 @@ class ResponsibilityViewSet(ListRetrieveViewSet):
         return self._updated(responsibility.pk)
 
     @extend_schema(
-        summary="申请延期（If-Match 必填）",
+        summary=gettext_lazy("申请延期（If-Match 必填）"),
         request=ExtensionRequestInputSerializer,
         responses={201: ExtensionRequestSerializer, **WRITE_ERRORS},
     )
@@ -145,7 +149,7 @@ class ResponsibilityViewSet(ListRetrieveViewSet):
         return self.respond(created, ExtensionRequestSerializer, status=201)
 
     @extend_schema(
-        summary="调整完成时限（督办员，If-Match 必填）",
+        summary=gettext_lazy("调整完成时限（督办员，If-Match 必填）"),
         request=DeadlineInputSerializer,
         responses={200: ResponsibilitySerializer, **WRITE_ERRORS},
     )
@@ -164,7 +168,7 @@ class ResponsibilityViewSet(ListRetrieveViewSet):
         return self._updated(responsibility.pk)
 
     @extend_schema(
-        summary="调整责任单位或职责（督办员，If-Match 必填）",
+        summary=gettext_lazy("调整责任单位或职责（督办员，If-Match 必填）"),
         request=ReassignInputSerializer,
         responses={200: ResponsibilitySerializer, **WRITE_ERRORS},
     )
@@ -184,12 +188,16 @@ class ResponsibilityViewSet(ListRetrieveViewSet):
         return self._updated(responsibility.pk)
 
     @extend_schema(
-        summary="报送本期进展（可附证明材料；If-Match 为责任分工的 ETag）",
+        summary=gettext_lazy("报送本期进展（可附证明材料；If-Match 为责任分工的 ETag）"),
         request={
             "multipart/form-data": ReportMultipartSchemaSerializer,
             "application/json": ReportJSONSchemaSerializer,
         },
-        responses={201: ReportDetailSerializer, 413: error("上传内容过大"), **WRITE_ERRORS},
+        responses={
+            201: ReportDetailSerializer,
+            413: error(gettext_lazy("上传内容过大")),
+            **WRITE_ERRORS,
+        },
     )
     @action(
         detail=True,
@@ -216,7 +224,7 @@ class ResponsibilityViewSet(ListRetrieveViewSet):
         return response
 
     @extend_schema(
-        summary="导出筛选后的责任分工（xlsx 或 csv，与后台导出相同）",
+        summary=gettext_lazy("导出筛选后的责任分工（xlsx 或 csv，与后台导出相同）"),
         responses=export_responses(),
     )
     @action(
