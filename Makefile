@@ -42,6 +42,7 @@ check: install
 bench: install
 	$(PY) bench/import_seeds.py
 	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/duban}" $(PY) bench/admin_pages.py
+	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/duban}" $(PY) bench/reminder_sweep.py
 
 ## fixtures: regenerate fixtures/plans.json from fixtures/sources/ (review the diff!).
 fixtures: install

@@ -8,17 +8,21 @@ from email.header import decode_header, make_header
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tasks_app.models import DeliveryAttempt, ReminderDigest, Responsibility
+from tasks_app.reminders import delivery
 from tasks_app.reminders.delivery import (
     backoff,
     digests_claim,
     digests_deliver,
     digests_deliver_due,
 )
+from tasks_app.reminders.mime import Session
 from tasks_app.reminders.selectors import failed_digests_visible_to
-from tests.factories import ReminderContactFactory
+from tests.factories import AgencyFactory, ReminderContactFactory
 from tests.reminders.driving import sweep
 from tests.reminders.fixtures import smtp_settings
 from tests.reminders.smtp import REFUSED_DOMAIN, SMTPServer, free_port
@@ -40,6 +44,16 @@ def _overdue(w, count: int = 1) -> list[int]:
     """`count` overdue items of agency A; today's sweep; the digest ids."""
     for _ in range(count):
         w.item(due_on=dt.date(2024, 9, 30))
+    return sweep(OVERDUE_DAY).digest_ids
+
+
+def _overdue_in_agencies(w, count: int) -> list[int]:
+    """One overdue item in each of `count` agencies with a 督办 desk each; today's sweep (one
+    email per desk); the digest ids."""
+    for n in range(count):
+        agency = AgencyFactory()
+        ReminderContactFactory(agency=agency, email=f"desk{n}@example.org")
+        w.item(agency=agency, due_on=dt.date(2024, 9, 30))
     return sweep(OVERDUE_DAY).digest_ids
 
 
@@ -200,6 +214,85 @@ def test_nothing_is_sent_when_every_item_was_completed_since_the_sweep(smtp, w):
     assert stats.cancelled == 1
     assert smtp.recorder.count() == 0
     assert ReminderDigest.objects.get(pk=digest_id).status == Status.CANCELLED
+
+
+def test_a_batch_of_20_emails_costs_the_queries_of_a_batch_of_2(smtp, w):
+    digest_ids = _overdue_in_agencies(w, 22)
+
+    with CaptureQueriesContext(connection) as two:
+        digests_deliver(digest_ids=digest_ids[:2])
+    with CaptureQueriesContext(connection) as twenty:
+        digests_deliver(digest_ids=digest_ids[2:])
+
+    assert len(twenty) == len(two)
+    assert smtp.recorder.count() == 22
+    assert DeliveryAttempt.objects.filter(outcome=Outcome.SENT).count() == 22
+
+
+@pytest.mark.parametrize(
+    ("every", "seconds", "recorded_before_each_send"),
+    [(2, 60.0, [0, 0, 2]), (50, 0.0, [0, 1, 2])],
+    ids=["every-2-emails", "every-second"],
+)
+def test_outcomes_are_written_every_so_many_emails_or_seconds(
+    smtp, w, monkeypatch, every, seconds, recorded_before_each_send
+):
+    digest_ids = _overdue_in_agencies(w, 3)
+    monkeypatch.setattr(delivery, "OUTCOMES_EVERY", every)
+    monkeypatch.setattr(delivery, "OUTCOMES_SECONDS", seconds)
+    recorded, send = [], Session.send
+
+    def counting_send(session, digest, rendered):
+        recorded.append(DeliveryAttempt.objects.count())
+        send(session, digest, rendered)
+
+    monkeypatch.setattr(Session, "send", counting_send)
+
+    stats = digests_deliver(digest_ids=digest_ids)
+
+    assert recorded == recorded_before_each_send
+    assert stats.sent == DeliveryAttempt.objects.count() == 3
+
+
+def test_what_was_sent_is_recorded_when_a_later_email_of_the_batch_raises(smtp, w, monkeypatch):
+    first, second = _overdue_in_agencies(w, 2)
+    render = delivery._rendered
+
+    def broken_second(digest, rows, labels):
+        if digest.pk == second:
+            raise RuntimeError("a bug in rendering")
+        return render(digest, rows, labels)
+
+    monkeypatch.setattr(delivery, "_rendered", broken_second)
+
+    with pytest.raises(RuntimeError):
+        digests_deliver(digest_ids=[first, second])
+
+    assert ReminderDigest.objects.get(pk=first).status == Status.SENT
+    assert _outcomes(first) == [Outcome.SENT]
+    assert ReminderDigest.objects.get(pk=second).status == Status.SENDING  # until its lease ends
+    assert _outcomes(second) == []
+    assert smtp.recorder.count() == 1
+
+
+def test_a_lease_taken_over_during_the_batch_keeps_the_new_claim_and_records_the_attempt(
+    smtp, w, monkeypatch
+):
+    [digest_id] = _overdue(w)
+    other, send = uuid.uuid4(), Session.send
+
+    def send_then_lose_the_lease(session, digest, rendered):
+        send(session, digest, rendered)
+        # Our lease ran out meanwhile and another worker claimed the digest.
+        ReminderDigest.objects.filter(pk=digest.pk).update(claim_token=other)
+
+    monkeypatch.setattr(Session, "send", send_then_lose_the_lease)
+
+    digests_deliver(digest_ids=[digest_id])
+
+    digest = ReminderDigest.objects.get(pk=digest_id)
+    assert (digest.status, digest.claim_token, digest.sent_at) == (Status.SENDING, other, None)
+    assert _outcomes(digest_id) == [Outcome.SENT]
 
 
 def test_back_off_doubles_and_is_capped(settings):

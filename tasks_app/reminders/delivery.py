@@ -1,12 +1,14 @@
 """Sending digests exactly once.
 
 A worker claims digests with one compare-and-set UPDATE (pending / retry due / lease expired →
-sending, with its own claim token and a lease). Only the holder of the token sends. Each email's
-outcome and its DeliveryAttempt row are written in one transaction right after the SMTP server
-answers. A worker killed mid-send leaves the digest "sending" until its lease runs out; the next
-claim records the interrupted attempt and sends again (with the same Message-ID). Transient SMTP
-errors are retried with exponential back-off up to REMINDERS_SMTP_MAX_ATTEMPTS; permanent ones
-(recipient refused with 5xx, malformed address) fail at once and are shown in the admin.
+sending, with its own claim token and a lease). Only the holder of the token sends, over one SMTP
+connection per batch. Each email's outcome and its DeliveryAttempt row are written once the SMTP
+server has answered, together with those of the emails sent just before it (one transaction per
+50 emails or second, and at the end of the batch). A worker killed mid-send leaves the digests
+it had not yet recorded "sending" until its lease runs out; the next claim records the
+interrupted attempt and sends again (with the same Message-ID). Transient SMTP errors are retried
+with exponential back-off up to REMINDERS_SMTP_MAX_ATTEMPTS; permanent ones (recipient refused
+with 5xx, malformed address) fail at once and are shown in the admin.
 """
 
 from __future__ import annotations
@@ -50,6 +52,11 @@ class DeliveryStats:
     retry: int = 0
     failed: int = 0
     cancelled: int = 0
+
+
+# Outcomes are written together, at most this many emails or seconds after the first of them.
+OUTCOMES_EVERY = 50
+OUTCOMES_SECONDS = 1.0
 
 
 def _lease() -> dt.timedelta:
@@ -118,78 +125,147 @@ def digests_claim(*, digest_ids: Sequence[int], token: uuid.UUID) -> list[Remind
     return claimed
 
 
-def _outcome_record(
+@dataclass
+class _Outcome:
+    """One email's outcome, until it is written."""
+
+    digest: ReminderDigest
+    status: str
+    fields: dict
+    attempt: DeliveryAttempt
+
+
+def _outcome(
     *,
     digest: ReminderDigest,
-    token: uuid.UUID,
     started: dt.datetime,
     rendered: Rendered,
     failure: Failure | None,
-) -> str:
-    """Write the digest's new status and the attempt, in one transaction; return the status."""
+) -> _Outcome:
+    """The digest's new state and the attempt's row, after the SMTP server answered."""
     now = timezone.now()
-    fields = {"subject": rendered.subject, "body_text": rendered.text, "body_html": rendered.html}
+    fields = {
+        "subject": rendered.subject,
+        "body_text": rendered.text,
+        "body_html": rendered.html,
+        "lease_until": None,
+        "sent_at": None,
+        "next_attempt_at": None,
+        "last_error": failure.error if failure else "",
+    }
     if failure is None:
         status, outcome = Status.SENT, Outcome.SENT
-        fields.update(sent_at=now, last_error="")
+        fields["sent_at"] = now
     elif failure.permanent or digest.attempts >= settings.REMINDERS_SMTP_MAX_ATTEMPTS:
         status = Status.FAILED
         outcome = Outcome.PERMANENT if failure.permanent else Outcome.TRANSIENT
-        fields.update(last_error=failure.error)
     else:
         status, outcome = Status.RETRY, Outcome.TRANSIENT
-        fields.update(last_error=failure.error, next_attempt_at=now + backoff(digest.attempts))
-    fields.update(status=status, lease_until=None)
-    attempt = {
-        "digest_id": digest.pk,
-        "number": digest.attempts,
-        "started_at": started,
-        "finished_at": now,
-        "outcome": outcome,
-        "smtp_code": failure.code if failure else None,
-        "error": failure.error if failure else "",
-    }
-    updated = _outcome_write(digest_id=digest.pk, token=token, fields=fields, attempt=attempt)
-    if not updated:
-        logger.warning("催办邮件 %s 的租约已被他人接管，结果仅记录为一次尝试", digest.pk)
-    return status
+        fields["next_attempt_at"] = now + backoff(digest.attempts)
+    fields["status"] = status
+    attempt = DeliveryAttempt(
+        digest_id=digest.pk,
+        number=digest.attempts,
+        started_at=started,
+        finished_at=now,
+        outcome=outcome,
+        smtp_code=failure.code if failure else None,
+        error=failure.error if failure else "",
+    )
+    return _Outcome(digest=digest, status=status, fields=fields, attempt=attempt)
+
+
+OUTCOME_FIELDS = (
+    "status",
+    "subject",
+    "body_text",
+    "body_html",
+    "lease_until",
+    "sent_at",
+    "next_attempt_at",
+    "last_error",
+)
 
 
 @functools.cache
-def _outcome_sql(fields: tuple[str, ...], attempt: tuple[str, ...]) -> str:
-    """UPDATE the digest (if still claimed) and INSERT the attempt, in one PostgreSQL statement."""
-    digests, attempts = ReminderDigest._meta, DeliveryAttempt._meta
+def _outcome_sql() -> str:
+    """One digest's new state, by id (the ORM's bulk_update builds a CASE per field and row,
+    costing more than rendering the emails)."""
+    meta = ReminderDigest._meta
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(digests.get_field(name).column)} = %s" for name in fields)
-    columns = ", ".join(quote(attempts.get_field(name).column) for name in attempt)
-    return (
-        f"WITH updated AS (UPDATE {quote(digests.db_table)} SET {assignments} "
-        f"WHERE {quote('id')} = %s AND {quote('claim_token')} = %s RETURNING 1) "
-        f"INSERT INTO {quote(attempts.db_table)} ({columns}) "
-        f"VALUES ({', '.join(['%s'] * len(attempt))}) RETURNING (SELECT count(*) FROM updated)"
-    )
+    assignments = ", ".join(f"{quote(meta.get_field(name).column)} = %s" for name in OUTCOME_FIELDS)
+    return f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
 
 
-def _outcome_write(*, digest_id: int, token: uuid.UUID, fields: dict, attempt: dict) -> bool:
-    """The digest's new state (if the claim is still ours) and its attempt row, atomically;
-    whether the digest was updated. This runs once per email sent, so on PostgreSQL it is one
-    statement and one round trip (an UPDATE in a CTE beside the INSERT), a millisecond less per
-    email than the ORM's transaction; other databases use the ORM."""
+def _executemany(statement: str, rows: list[list]) -> None:
+    """On PostgreSQL with server-side binding: psycopg prepares the statement once and sends
+    every row in one pipeline, and the rendered bodies travel as parameters rather than escaped
+    into the SQL (Django's cursor binds on the client). Elsewhere, Django's cursor."""
+    if not rows:
+        return
     if connection.vendor != "postgresql":  # psycopg is only imported for PostgreSQL
-        with transaction.atomic():
-            updated = ReminderDigest.objects.filter(pk=digest_id, claim_token=token).update(
-                **fields
-            )
-            DeliveryAttempt.objects.create(**attempt)
-        return bool(updated)
+        with connection.cursor() as cursor:
+            cursor.executemany(statement, rows)
+        return
     import psycopg
 
-    statement = _outcome_sql(tuple(fields), tuple(attempt))
     connection.ensure_connection()
-    # Server-side binding: the rendered bodies travel as parameters, not escaped into the SQL.
     with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(statement, [*fields.values(), digest_id, token, *attempt.values()])
-        return bool(cursor.fetchone()[0])
+        cursor.executemany(statement, rows)
+
+
+def outcomes_write(*, outcomes: Sequence[_Outcome], token: uuid.UUID) -> int:
+    """The new state of the digests still claimed with `token` (a digest whose lease was taken
+    over keeps the new holder's state) and every attempt, in one transaction; returns how many
+    digests were updated."""
+    if not outcomes:
+        return 0
+    with transaction.atomic():
+        ours = set(
+            ReminderDigest.objects.select_for_update()
+            .filter(pk__in=[outcome.digest.pk for outcome in outcomes], claim_token=token)
+            .values_list("pk", flat=True)
+        )
+        rows = []
+        for outcome in outcomes:
+            if outcome.digest.pk not in ours:
+                logger.warning(
+                    "催办邮件 %s 的租约已被他人接管，结果仅记录为一次尝试", outcome.digest.pk
+                )
+                continue
+            for name, value in outcome.fields.items():
+                setattr(outcome.digest, name, value)
+            rows.append([*(outcome.fields[name] for name in OUTCOME_FIELDS), outcome.digest.pk])
+        _executemany(_outcome_sql(), rows)
+        DeliveryAttempt.objects.bulk_create([outcome.attempt for outcome in outcomes])
+    return len(rows)
+
+
+class _Outcomes:
+    """Outcomes waiting to be written: written together every OUTCOMES_EVERY emails or
+    OUTCOMES_SECONDS, whichever comes first, and at the end of the batch. One transaction per
+    email would cost more than sending it (a WAL flush each); the price is that a worker killed
+    in between sends those few emails again, once their lease runs out (same Message-ID, the
+    interrupted attempt recorded)."""
+
+    def __init__(self, token: uuid.UUID, stats: DeliveryStats) -> None:
+        self.token = token
+        self.stats = stats
+        self.waiting: list[_Outcome] = []
+        self.since = time.monotonic()
+
+    def add(self, outcome: _Outcome) -> None:
+        if not self.waiting:
+            self.since = time.monotonic()
+        self.waiting.append(outcome)
+        if len(self.waiting) >= OUTCOMES_EVERY or time.monotonic() - self.since >= OUTCOMES_SECONDS:
+            self.write()
+
+    def write(self) -> None:
+        waiting, self.waiting = self.waiting, []
+        outcomes_write(outcomes=waiting, token=self.token)
+        for outcome in waiting:
+            setattr(self.stats, outcome.status, getattr(self.stats, outcome.status) + 1)
 
 
 def _cancel(digest: ReminderDigest, token: uuid.UUID) -> None:
@@ -244,6 +320,7 @@ def digests_deliver(*, digest_ids: Sequence[int]) -> DeliveryStats:
     keeper = _LeaseKeeper(token)
     labels = Labels()
     session = Session()
+    outcomes = _Outcomes(token, stats)
     try:
         for digest in claimed:
             keeper.tick()
@@ -254,12 +331,12 @@ def digests_deliver(*, digest_ids: Sequence[int]) -> DeliveryStats:
                 continue
             started = timezone.now()
             failure = _send(session, digest, rendered)
-            status = _outcome_record(
-                digest=digest, token=token, started=started, rendered=rendered, failure=failure
+            outcomes.add(
+                _outcome(digest=digest, started=started, rendered=rendered, failure=failure)
             )
-            setattr(stats, status, getattr(stats, status) + 1)
     finally:
         session.close()
+        outcomes.write()  # what was sent is recorded even if a later digest raised
     return stats
 
 
