@@ -5,13 +5,15 @@ them); agency staff and leaders see only their own agency. Users are for adminis
 """
 
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tasks_app.access import agencies_visible_to, events_visible_to, is_administrator
-from tasks_app.admin.scoped import ScopedAdmin, ScopedInline
+from tasks_app.admin.scoped import NotFoundOutsideScope, ScopedAdmin, ScopedInline
 
 from .models import Agency, AgencyAlias, ReminderContact, User
 
@@ -37,6 +39,15 @@ class AgencyAdmin(ScopedAdmin):
 
     def history_events(self, request: HttpRequest, obj: Agency):
         return events_visible_to(request.user).filter(responsibility__agency=obj)
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(NotFoundOutsideScope, DjangoGroupAdmin):
+    """Django's, for administrators (the service decides by role, not by group); to everyone else
+    a group's pages are "not found"."""
 
 
 @admin.register(User)

@@ -11,7 +11,7 @@ import datetime as dt
 from django.contrib import admin, messages
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -46,6 +46,8 @@ from tasks_app.reminders.selectors import (
 )
 from tasks_app.reminders.sweep import reminders_sweep_run
 
+from .scoped import NotFoundOutsideScope
+
 GRADE_COLOURS = {Grade.RED: "#c0392b", Grade.YELLOW: "#b7860b", Grade.BLUE: "#2563a6"}
 STATUS_COLOURS = {
     ReminderDigest.Status.SENT: "#2e7d32",
@@ -54,21 +56,15 @@ STATUS_COLOURS = {
 }
 
 
-class ReadOnlyLogAdmin(admin.ModelAdmin):
-    """A log: visible to the people of the service (scoped by get_queryset), never edited."""
+class ReadOnlyLogAdmin(NotFoundOutsideScope, admin.ModelAdmin):
+    """A log: visible to the people of the service (scoped by get_queryset), never edited; a row
+    outside the user's scope is "not found" (404), never "exists but forbidden"."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return can_use_service(request.user)
 
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
         return can_use_service(request.user)
-
-    def get_object(self, request: HttpRequest, object_id: str, from_field=None):
-        """Outside the user's scope is "not found" (404), never "exists but forbidden"."""
-        found = super().get_object(request, object_id, from_field)
-        if found is None:
-            raise Http404(_("没有找到该记录。"))
-        return found
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -369,7 +365,7 @@ class ReminderSweepAdmin(ReadOnlyLogAdmin):
 
 
 @admin.register(ReminderPolicy)
-class ReminderPolicyAdmin(admin.ModelAdmin):
+class ReminderPolicyAdmin(NotFoundOutsideScope, admin.ModelAdmin):
     list_display = [
         "plan",
         "enabled",

@@ -78,7 +78,23 @@ def parse_version(request: HttpRequest) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-class ScopedAdmin(admin.ModelAdmin):
+class NotFoundOutsideScope:
+    """Mixed into every ModelAdmin of the service: an object's pages (change, history, delete and
+    the custom views that use get_object) answer 404 for a row outside get_queryset, and for every
+    row to a user who may not view the model at all. Django answers 403 for a row that exists and
+    redirects for one that does not, before or after checking permissions depending on the page:
+    either way the answer would tell that the row exists."""
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field=None) -> Model:
+        found = None
+        if self.has_view_or_change_permission(request):
+            found = super().get_object(request, object_id, from_field)
+        if found is None:
+            raise Http404(_("没有找到该记录，或您无权查看。"))
+        return found
+
+
+class ScopedAdmin(NotFoundOutsideScope, admin.ModelAdmin):
     """Rows from `scope(user)`; permissions from the user's role; out of scope means 404.
 
     Subclasses set `scope` and override `may_add` / `may_change` / `may_delete` (role checks; the
@@ -98,12 +114,6 @@ class ScopedAdmin(admin.ModelAdmin):
         if ordering:
             queryset = queryset.order_by(*ordering)
         return queryset
-
-    def get_object(self, request: HttpRequest, object_id: str, from_field=None) -> Model:
-        found = super().get_object(request, object_id, from_field)
-        if found is None:
-            raise Http404(_("没有找到该记录，或您无权查看。"))
-        return found
 
     # --- permissions (roles, not Django model permissions) ------------------------------------
 

@@ -14,13 +14,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tasks_app.access import is_administrator
+from tasks_app.admin.scoped import NotFoundOutsideScope
 from tasks_app.models import AccessToken
 
 from .tokens import access_token_revoke
 
 
 @admin.register(AccessToken)
-class AccessTokenAdmin(admin.ModelAdmin):
+class AccessTokenAdmin(NotFoundOutsideScope, admin.ModelAdmin):
     list_display = ["prefix", "user", "kind", "name", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["kind", ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["user__username", "name", "prefix"]
