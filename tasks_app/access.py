@@ -102,13 +102,24 @@ def _led_by_own_agency(user: User) -> Q:
     )
 
 
-def responsibilities_visible_to(user: User | AnonymousUser) -> QuerySet[Responsibility]:
+def responsibilities_visible_to(
+    user: User | AnonymousUser, *, own_agency_only: bool = False
+) -> QuerySet[Responsibility]:
+    """The responsibilities `user` may see; with `own_agency_only`, only those of the user's own
+    agency among them (an agency member's "我的任务": a plain agency filter, without the
+    led-task rule's subquery, since an agency always sees its own responsibilities)."""
     responsibilities = Responsibility.objects.all()
+    if own_agency_only:
+        if not can_use_service(user) or user.agency_id is None:
+            return responsibilities.none()
+        responsibilities = responsibilities.filter(agency_id=user.agency_id)
     if is_administrator(user):
         return responsibilities
     if is_coordinator(user):
         return responsibilities.filter(task__plan__coordinating_agency_id=user.agency_id)
     if is_agency_member(user):
+        if own_agency_only:
+            return responsibilities
         return responsibilities.filter(Q(agency_id=user.agency_id) | _led_by_own_agency(user))
     return responsibilities.none()
 

@@ -86,25 +86,36 @@ def colour_conditions(rules: ColourRules, prefix: str = "") -> dict[str, Q]:
     return {Colour.GREY: final, Colour.RED: red, Colour.AMBER: amber}
 
 
+def _colour_whens(rules: ColourRules) -> list[tuple[str, Q]]:
+    """colour_conditions in CASE order. A WHEN is only reached when the earlier ones did not
+    match (false or NULL), so each tests only its own rule: the same colours with far fewer
+    predicates per row, which counts because the lists sort every visible row by it."""
+    final = Q(status__in=Responsibility.FINAL_STATUSES)
+    red = Q(due_on__lt=rules.today)
+    amber = (
+        Q(due_on__lte=rules.amber_until)
+        | Q(behind_schedule_on__lte=rules.today)
+        | Q(status=S.IN_PROGRESS, next_report_due_on__lt=rules.today)
+    )
+    return [(Colour.GREY, final), (Colour.RED, red), (Colour.AMBER, amber)]
+
+
 def colour_expression(rules: ColourRules) -> Case:
     """Red: overdue. Amber: due within N working days, behind 序时进度, or a report overdue.
     Green: otherwise. Grey: completed or suspended."""
-    conditions = colour_conditions(rules)
     return Case(
-        When(conditions[Colour.GREY], then=Value(Colour.GREY)),
-        When(conditions[Colour.RED], then=Value(Colour.RED)),
-        When(conditions[Colour.AMBER], then=Value(Colour.AMBER)),
+        *(When(condition, then=Value(colour)) for colour, condition in _colour_whens(rules)),
         default=Value(Colour.GREEN),
         output_field=CharField(),
     )
 
 
 def colour_rank_expression(rules: ColourRules) -> Case:
-    conditions = colour_conditions(rules)
     return Case(
-        When(conditions[Colour.GREY], then=Value(Colour.RANK[Colour.GREY])),
-        When(conditions[Colour.RED], then=Value(Colour.RANK[Colour.RED])),
-        When(conditions[Colour.AMBER], then=Value(Colour.RANK[Colour.AMBER])),
+        *(
+            When(condition, then=Value(Colour.RANK[colour]))
+            for colour, condition in _colour_whens(rules)
+        ),
         default=Value(Colour.RANK[Colour.GREEN]),
         output_field=IntegerField(),
     )

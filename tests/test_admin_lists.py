@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib.admin.templatetags.admin_list import items_for_result
 from django.urls import reverse
 from django.utils import timezone
 
@@ -103,6 +104,80 @@ def test_supporting_agency_does_not_see_the_leads_item(client, w):
     rows = _rows(client, w.staff_b, "scope=all")
 
     assert w.resp_a not in rows
+
+
+@pytest.mark.parametrize("query", ["", "scope=own", "scope=nonsense"])
+def test_the_own_scope_asks_access_for_the_own_agencys_items_only(client, w, query):
+    client.force_login(w.staff_a)
+
+    cl = client.get(f"{LIST}?{query}").context["cl"]
+
+    # A plain agency filter, not the visible set (with the led-task rule) filtered afterwards.
+    assert "EXISTS" not in str(cl.root_queryset.query).upper()
+    assert list(cl.result_list) == [w.resp_a]
+
+
+@pytest.mark.parametrize("query", ["scope=partners", "scope=all"])
+def test_the_wider_scopes_ask_access_for_everything_visible(client, w, query):
+    client.force_login(w.staff_a)
+
+    cl = client.get(f"{LIST}?{query}").context["cl"]
+
+    assert "EXISTS" in str(cl.root_queryset.query).upper()
+
+
+def test_the_list_counts_only_the_filtered_rows(client, w):
+    _item(w, title="配合事项", agency=w.resp_b.agency, role="supporting", task=w.task_a)
+    client.force_login(w.staff_a)
+
+    cl = client.get(LIST).context["cl"]
+
+    assert cl.result_count == 1
+    assert cl.show_full_result_count is False
+
+
+@pytest.mark.parametrize(
+    ("role", "query"),
+    [
+        ("staff_a", ""),
+        ("staff_a", "scope=all&role=lead"),
+        ("leader_a", ""),
+        ("coordinator", ""),  # with the actions' checkbox column
+        ("coordinator", "plan=0&o=-7"),  # filters preserved in the links; another order
+        ("admin", ""),
+    ],
+)
+def test_the_rows_are_drawn_as_the_admin_draws_them(client, w, role, query):
+    # Empty values too: no deadline, never reported, completed (no buttons), 签收 pending.
+    _item(w, title="无时限", due_on=None, status=S.IN_PROGRESS)
+    _item(w, title="已办结", status=S.COMPLETED, last_reported_at=timezone.now())
+    _item(w, title="配合事项", agency=w.resp_b.agency, role="supporting", task=w.task_a)
+    client.force_login(getattr(w, role))
+
+    response = client.get(f"{LIST}?{query.replace('plan=0', f'plan={w.plan.pk}')}")
+
+    cl = response.context["cl"]
+    expected = [["".join(items_for_result(cl, row, None))] for row in cl.result_list]
+    assert len(expected) >= 2
+    assert cl.results_table()["results"] == expected
+    assert expected[0][0] in response.content.decode()
+    change = reverse("admin:tasks_app_responsibility_change", args=[cl.result_list[0].pk])
+    assert f'href="{change}' in expected[0][0]
+
+
+def _agency_choices(client, user, query=""):
+    client.force_login(user)
+    cl = client.get(f"{LIST}?{query}").context["cl"]
+    specs = [s for s in cl.filter_specs if s.parameter_name == "agency"]
+    return [label for spec in specs for _value, label in spec.lookup_choices] if specs else None
+
+
+def test_agency_filter_is_not_offered_in_the_own_scope(client, w):
+    _item(w, title="配合事项", agency=w.resp_b.agency, role="supporting", task=w.task_a)
+
+    assert _agency_choices(client, w.staff_a) is None
+    assert _agency_choices(client, w.staff_a, "scope=partners") == ["省甲厅", "省乙厅"]
+    assert _agency_choices(client, w.coordinator) == ["省甲厅", "省乙厅"]
 
 
 def test_coordinators_see_their_plans_items_without_a_scope_filter(client, w):

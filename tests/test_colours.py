@@ -1,12 +1,13 @@
 """The traffic light at its boundaries, with the official calendar (National Day 2024)."""
 
 import datetime as dt
+import itertools
 
 import pytest
 
 from tasks_app.models import Responsibility, WorkingDayException
 from tasks_app.selectors import Colour, ColourRules, acceptance_overdue, colour_filter, with_colour
-from tests.factories import ResponsibilityFactory
+from tests.factories import AgencyFactory, PlanFactory, ResponsibilityFactory, TaskFactory
 
 S = Responsibility.Status
 pytestmark = pytest.mark.django_db
@@ -130,3 +131,32 @@ def test_acceptance_is_overdue_after_three_working_days_across_the_make_up_sunda
     assert rules.accept_by_threshold == dt.date(2024, 9, 29)
     assert overdue == {late}
     assert on_time not in overdue
+
+
+@pytest.mark.parametrize("status", list(S))
+def test_the_sort_expression_and_the_filters_agree_at_every_boundary(rules, status):
+    # The annotation (CASE, which sorts the lists) and the WHERE form (filters, counts) are
+    # written differently; on every boundary of every rule, NULLs included, they must agree.
+    yesterday, tomorrow = TODAY - dt.timedelta(days=1), TODAY + dt.timedelta(days=1)
+    due = [None, yesterday, TODAY, rules.amber_until, rules.amber_until + dt.timedelta(days=1)]
+    plan, agency = PlanFactory(), AgencyFactory()
+    for due_on, behind, report in itertools.product(
+        due, [None, TODAY, tomorrow], [None, yesterday, TODAY]
+    ):
+        ResponsibilityFactory(
+            task=TaskFactory(plan=plan),
+            agency=agency,
+            status=status,
+            due_on=due_on,
+            behind_schedule_on=behind,
+            next_report_due_on=report,
+        )
+    annotated = with_colour(Responsibility.objects.all(), rules)
+
+    for colour, rank in Colour.RANK.items():
+        by_case = set(annotated.filter(colour=colour).values_list("pk", flat=True))
+        by_rank = set(annotated.filter(colour_rank=rank).values_list("pk", flat=True))
+        by_filter = set(
+            Responsibility.objects.filter(colour_filter(rules, colour)).values_list("pk", flat=True)
+        )
+        assert by_case == by_rank == by_filter, colour

@@ -133,13 +133,16 @@ class SectionFilter(admin.SimpleListFilter):
 
 
 class AgencyFilter(admin.SimpleListFilter):
-    """The agencies of the responsibilities the user can see."""
+    """The agencies of the responsibilities the user can see. Not shown while the scope filter
+    keeps only the user's own agency's items: every row is theirs, there is nothing to choose."""
 
     title = gettext_lazy("责任单位")
     parameter_name = "agency"
     field_path = "agency_id"
 
     def lookups(self, request, model_admin):
+        if ScopeFilter.own_only(request):
+            return []
         visible = responsibilities_visible_to(request.user).filter(agency_id=OuterRef("pk"))
         agencies = Agency.objects.filter(Exists(visible)).order_by("order", "id")
         return [(str(a.pk), str(a)) for a in agencies]

@@ -299,6 +299,9 @@ class Responsibility(models.Model):
         indexes = [
             models.Index(fields=["agency", "status", "due_on"], name="resp_agency_status_due"),
             models.Index(fields=["status", "due_on"], name="resp_status_due"),
+            # An agency's tasks, and (role included) the tasks it leads, without reading the
+            # table: the access rule for agency members (led tasks) and "my plans" read it.
+            models.Index(fields=["agency", "task"], include=["role"], name="resp_agency_task"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["task", "agency"], name="responsibility_unique_agency"),
