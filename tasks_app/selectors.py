@@ -24,6 +24,8 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from agencies.models import User
+
 from .models import Responsibility, Task
 
 S = Responsibility.Status
@@ -163,3 +165,13 @@ def days_left(responsibility: Responsibility, today: dt.date) -> int | None:
     if responsibility.due_on is None:
         return None
     return (responsibility.due_on - today).days
+
+
+def assignable_users(agency_id: int) -> QuerySet[User]:
+    """Who may be named 经办人 on an agency's responsibility: its active staff and leaders (the
+    people access.capacities gives OWN_STAFF there), staff before leaders, then by name."""
+    return User.objects.filter(
+        agency_id=agency_id,
+        is_active=True,
+        role__in=(User.Role.LEADER, User.Role.STAFF),
+    ).order_by("-role", "last_name", "first_name", "username")

@@ -16,7 +16,7 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tasks_app.models import Responsibility, Target
+from tasks_app.models import Responsibility, Target, Task
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -116,6 +116,62 @@ class AssignForm(forms.Form):
         kwargs.setdefault("auto_id", "assign_%s")
         super().__init__(*args, **kwargs)
         self.fields = {"agency": agency_field(agencies), **self.fields}
+
+
+class AssigneeField(forms.TypedMultipleChoiceField):
+    """The agency's people as checkboxes. Which user may be named is the service's call (it says
+    who and why), so any user number passes here; anything else is refused."""
+
+    def valid_value(self, value) -> bool:
+        return True
+
+
+class AssigneesForm(VersionedForm):
+    assignees = AssigneeField(
+        label=gettext_lazy("经办人"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("催办提醒也会发给所选经办人。"),
+    )
+
+    def __init__(self, *args, users, **kwargs):
+        kwargs.setdefault("auto_id", "assignees_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["assignees"].choices = [(u.pk, person_label(u)) for u in users]
+
+
+def person_label(user) -> str:
+    """姓名（角色）, family name first as Chinese writes it; the username where no name is set."""
+    name = f"{user.last_name}{user.first_name}" or user.username
+    return _("%(name)s（%(role)s）") % {"name": name, "role": user.get_role_display()}
+
+
+class TaskForm(forms.ModelForm):
+    """The task's own fields, and why they were changed (kept with the event, not on the task)."""
+
+    change_reason = forms.CharField(
+        label=gettext_lazy("修改说明"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        help_text=gettext_lazy("记入办理记录。"),
+    )
+
+    class Meta:
+        model = Task
+        fields = [
+            "plan",
+            "section",
+            "parent",
+            "ref",
+            "number",
+            "title",
+            "text",
+            "kind",
+            "due_on",
+            "order",
+        ]
 
 
 class ExtensionDecisionForm(forms.Form):

@@ -1,7 +1,8 @@
 """What the responsibility change page shows besides its read-only fields: the other agencies on
-the task, the history, the reports, the targets with their roll-up, extension requests, the
-buttons the user may press and the forms they may fill in. Every list asks tasks_app.access; the
-forms are only offered where the services would accept them (the services still decide)."""
+the task, the staff named to it (经办人), the history, the reports, the targets with their roll-up,
+extension requests, the buttons the user may press and the forms they may fill in. Every list
+asks tasks_app.access; the forms are only offered where the services would accept them (the
+services still decide)."""
 
 from __future__ import annotations
 
@@ -24,18 +25,20 @@ from tasks_app.access import (
     task_agencies_visible_to,
 )
 from tasks_app.models import ExtensionRequest, ProgressReport, Responsibility
-from tasks_app.selectors import with_colour
+from tasks_app.selectors import assignable_users, with_colour
 from tasks_app.selectors_reports import reports_for_task, targets_with_progress
 from tasks_app.services.reports import REPORTABLE, available_report_actions
 from tasks_app.services.workflow import EXTENSION_SOURCES, TRANSITIONS, available_actions
 
 from .forms import (
+    AssigneesForm,
     DeadlineForm,
     ExtensionDecisionForm,
     ExtensionRequestForm,
     ReassignForm,
     ReportForm,
     ReportReturnForm,
+    person_label,
 )
 from .scoped import colour_badge, colour_rules
 
@@ -135,6 +138,19 @@ def _involved(request, responsibility: Responsibility) -> list[Responsibility]:
     return rows
 
 
+def _assignees(responsibility: Responsibility, *, may_change: bool) -> dict:
+    """The staff named to the item, and the form to change them where the service would allow it
+    (the agency's own people and the plan's coordinator, on an open item)."""
+    named = list(responsibility.assignees.order_by("last_name", "first_name", "username"))
+    context = {"duban_assignees": [person_label(u) for u in named]}
+    if may_change and responsibility.is_open:
+        context["duban_assignees_form"] = AssigneesForm(
+            users=assignable_users(responsibility.agency_id),
+            initial={"assignees": [u.pk for u in named], "version": responsibility.version},
+        )
+    return context
+
+
 def change_page_context(request: HttpRequest, responsibility: Responsibility) -> dict:
     """Everything the change page needs, in a fixed number of queries."""
     user = request.user
@@ -186,6 +202,7 @@ def change_page_context(request: HttpRequest, responsibility: Responsibility) ->
         context["duban_extension_form"] = ExtensionRequestForm(
             initial={**draft, "version": responsibility.version}
         )
+    context.update(_assignees(responsibility, may_change=(own or coordinating)))
     if coordinating and responsibility.is_open:
         context["duban_deadline_form"] = DeadlineForm(
             initial={"due_on": responsibility.due_on, "version": responsibility.version}

@@ -24,12 +24,14 @@ from tasks_app.services.reports import (
 )
 from tasks_app.services.workflow import (
     extension_request_create,
+    responsibility_assignees_set,
     responsibility_deadline_set,
     responsibility_reassign,
     responsibility_transition,
 )
 
 from .forms import (
+    AssigneesForm,
     DeadlineForm,
     ExtensionRequestForm,
     ReassignForm,
@@ -61,6 +63,7 @@ class ResponsibilityViews:
             path("<int:pk>/extension/", view(self.extension_view), name=f"{name}_extension"),
             path("<int:pk>/deadline/", view(self.deadline_view), name=f"{name}_deadline"),
             path("<int:pk>/reassign/", view(self.reassign_view), name=f"{name}_reassign"),
+            path("<int:pk>/assignees/", view(self.assignees_view), name=f"{name}_assignees"),
             path(
                 "report/<int:report_id>/approve/",
                 view(self.report_approve_view),
@@ -202,6 +205,27 @@ class ResponsibilityViews:
             filename=attachment.original_name,
             content_type=attachment.content_type,
         )
+
+    # --- 经办人 ------------------------------------------------------------------------------------
+
+    def assignees_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        responsibility = self.scoped_object_or_404(request, pk)
+        form = AssigneesForm(request.POST, users=())  # the service judges who may be named
+        if not form.is_valid():
+            _refuse(request, form_errors(form))
+            return self._back(request, responsibility)
+        try:
+            responsibility_assignees_set(
+                responsibility_id=responsibility.pk,
+                user_ids=form.cleaned_data["assignees"],
+                actor=request.user,
+                expected_version=form.cleaned_data["version"],
+            )
+        except DomainError as error:
+            report_error(request, error)
+        else:
+            messages.success(request, _("经办人已更新。"))
+        return self._back(request, responsibility)
 
     # --- extension request, deadline, reassignment ----------------------------------------------
 

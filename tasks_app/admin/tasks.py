@@ -3,15 +3,16 @@
 Coordinators see their plans' tasks with the responsibilities and targets inline (read-only);
 they hand a task to another agency with the 交办 form (responsibility_assign), and change
 deadlines and agencies on the responsibility's own page (responsibility_deadline_set /
-responsibility_reassign). Target edits go through services.targets.target_update, which records a
-CHANGE_TARGET event. Administrators may also add and delete.
+responsibility_reassign). Edits of a task's title, text, kind and deadline go through
+services.tasks.task_update (a CHANGE_TASK event), target edits through services.targets.
+target_update (a CHANGE_TARGET event). Administrators may also add and delete.
 """
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.db.models import OuterRef, Subquery
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -33,10 +34,11 @@ from tasks_app.models import Action, Responsibility, Section, Target, Task
 from tasks_app.selectors import Colour, tasks_with_state
 from tasks_app.selectors_reports import targets_with_progress
 from tasks_app.services.targets import target_update
+from tasks_app.services.tasks import EDITABLE_FIELDS, task_update
 from tasks_app.services.workflow import responsibility_assign
 
 from .filters import plan_filter
-from .forms import AssignForm, form_errors
+from .forms import AssignForm, TaskForm, form_errors
 from .scoped import (
     ReadOnlyInline,
     ScopedAdmin,
@@ -96,7 +98,8 @@ class TaskAdmin(ScopedAdmin):
         "due_on",
         "order",
     ]
-    coordinator_fields = ("title", "text", "kind", "due_on")
+    coordinator_fields = EDITABLE_FIELDS
+    form = TaskForm
 
     def get_queryset(self, request: HttpRequest):
         lead = Responsibility.objects.filter(task_id=OuterRef("pk"), role=Responsibility.Role.LEAD)
@@ -115,6 +118,44 @@ class TaskAdmin(ScopedAdmin):
         if is_administrator(request.user):
             return []
         return [f for f in self.fields if f not in self.coordinator_fields]
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        if obj is not None and self.may_change(request, obj):
+            return [*self.fields, "change_reason"]  # why, for the CHANGE_TASK event
+        return self.fields
+
+    # --- edits: through task_update, so that each is an event -----------------------------------
+
+    def save_model(self, request: HttpRequest, obj: Task, form, change: bool) -> None:
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        edited = [name for name in form.changed_data if name in self.coordinator_fields]
+        try:
+            task_update(
+                task_id=obj.pk,
+                actor=request.user,
+                changes={name: form.cleaned_data[name] for name in edited},
+                reason=form.cleaned_data.get("change_reason", ""),
+            )
+        except DomainError as error:  # the form validated already: only a race gets here
+            report_error(request, error)
+            request._duban_refused = True
+            return
+        # Administrators only: the task's place in the plan (kept in the admin's own log).
+        placed = [name for name in form.changed_data if name in self.fields and name not in edited]
+        if placed:
+            obj.save(update_fields=placed)
+
+    def log_change(self, request: HttpRequest, obj, message):
+        if getattr(request, "_duban_refused", False):
+            return None
+        return super().log_change(request, obj, message)
+
+    def response_change(self, request: HttpRequest, obj):
+        if getattr(request, "_duban_refused", False):
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "plan":

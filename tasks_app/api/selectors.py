@@ -111,11 +111,16 @@ def _on_visible_tasks(user: User) -> QuerySet[Responsibility]:
 
 
 def responsibilities_listed(user: User, rules: ColourRules) -> QuerySet[Responsibility]:
-    """The responsibility list and detail: with the task and plan (for the user's actions)."""
+    """The responsibility list and detail: with the task and plan (for the user's actions) and
+    the staff named to each (one query for a page)."""
+    assignees = User.objects.order_by("last_name", "first_name", "username").only(
+        "id", "username", "first_name", "last_name"
+    )
     return (
         responsibilities_for(user, rules)
         .select_related("task__plan")
         .defer("task__text", "task__plan__source_text")
+        .prefetch_related(Prefetch("assignees", queryset=assignees))
     )
 
 

@@ -1,13 +1,14 @@
 """The record of everything that happened to a responsibility, and requests awaiting a decision."""
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .plans import Plan, Responsibility, Task
+from .plans import Plan, Responsibility, Target, Task
 
 
 class Action(models.TextChoices):
@@ -32,6 +33,8 @@ class Action(models.TextChoices):
     APPROVE_REPORT = "approve_report", _("领导审核进展报告")
     CHANGE_TARGET = "change_target", _("修改量化指标")
     REMIND = "remind", _("催办")
+    ASSIGN_STAFF = "assign_staff", _("指定经办人")
+    CHANGE_TASK = "change_task", _("修改任务")
 
 
 class Event(models.Model):
@@ -83,6 +86,22 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+    def changes_shown(self) -> list[tuple[str, object, object]]:
+        """What an edit event (修改任务, 修改量化指标) changed, as (field label, from, to) rows."""
+        model = {Action.CHANGE_TASK: Task, Action.CHANGE_TARGET: Target}.get(self.action)
+        changes = self.data.get("changes") if isinstance(self.data, dict) else None
+        if model is None or not isinstance(changes, dict):
+            return []
+        rows = []
+        for name, change in changes.items():
+            try:
+                label = model._meta.get_field(name).verbose_name
+            except FieldDoesNotExist:
+                label = name
+            if isinstance(change, dict):
+                rows.append((str(label), change.get("from"), change.get("to")))
+        return rows
 
 
 class ExtensionRequest(models.Model):

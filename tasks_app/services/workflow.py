@@ -7,17 +7,20 @@ and its Event in one transaction, and bumps `version` so that a concurrent edit 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from agencies.models import Agency, User
 from tasks_app import scheduling
 from tasks_app.access import Capacity, capacities
 from tasks_app.errors import InvalidInput, PermissionDenied, StaleObject, TransitionNotAllowed
 from tasks_app.models import Action, Event, ExtensionRequest, Responsibility, Task
+from tasks_app.selectors import assignable_users
 
 S = Responsibility.Status
 
@@ -35,6 +38,7 @@ _OPEN = frozenset(Responsibility.OPEN_STATUSES)
 _STAFF = frozenset({Capacity.OWN_STAFF})
 _LEADER = frozenset({Capacity.OWN_LEADER})
 _COORDINATOR = frozenset({Capacity.COORDINATOR})
+_STAFF_OR_COORDINATOR = _STAFF | _COORDINATOR
 
 # The table of allowed status transitions, by capacity. Nothing else changes `status`.
 TRANSITIONS: dict[str, Transition] = {
@@ -425,6 +429,75 @@ def responsibility_reassign(
         data=data,
     )
     return responsibility
+
+
+@transaction.atomic
+def responsibility_assignees_set(
+    *,
+    responsibility_id: int,
+    user_ids: Iterable[int],
+    actor: User,
+    expected_version: int | None = None,
+) -> Responsibility:
+    """Name the people who handle an item (经办人; reminders of it go to them too), replacing those
+    named before. The agency's own staff and leaders, or the plan's coordinator, may do it; each
+    one named must be an active staff member or leader of the responsible agency."""
+    responsibility = _locked(responsibility_id)
+    _check_version(responsibility, expected_version)
+    _require(actor, responsibility, _STAFF_OR_COORDINATOR)
+    if not responsibility.is_open:
+        raise TransitionNotAllowed(
+            _("当前状态为“%(status)s”，不能指定经办人。")
+            % {"status": responsibility.get_status_display()}
+        )
+    wanted = list(dict.fromkeys(user_ids))
+    chosen = {u.pk: u for u in assignable_users(responsibility.agency_id).filter(pk__in=wanted)}
+    refused = [pk for pk in wanted if pk not in chosen]
+    if refused:
+        message = _not_assignable(refused[0], responsibility)
+        raise InvalidInput(message, field_errors={"user_ids": [message]})
+    before = list(responsibility.assignees.order_by("pk"))
+    if [u.pk for u in before] == sorted(chosen):
+        return responsibility
+    after = [chosen[pk] for pk in sorted(chosen)]
+    responsibility.assignees.set(after)
+    responsibility.version += 1
+    responsibility.save(update_fields=["version"])
+    _record(
+        responsibility,
+        actor=actor,
+        action=Action.ASSIGN_STAFF,
+        from_status=responsibility.status,
+        data={
+            "from": _names(before),
+            "to": _names(after),
+            "users": {"from": [u.pk for u in before], "to": [u.pk for u in after]},
+        },
+    )
+    return responsibility
+
+
+def _person(user: User) -> str:
+    """姓名 as Chinese writes it (family name first), else the username."""
+    return f"{user.last_name}{user.first_name}" or user.username
+
+
+def _names(users: list[User]) -> str:
+    return pgettext("list separator", "、").join(_person(u) for u in users)
+
+
+def _not_assignable(user_id: int, responsibility: Responsibility) -> str:
+    """Why `user_id` cannot be named; a user of another agency is named by number only."""
+    user = User.objects.filter(pk=user_id, agency_id=responsibility.agency_id).first()
+    who = (
+        _("“%(name)s”") % {"name": _person(user)}
+        if user is not None
+        else _("编号为%(id)s的用户") % {"id": user_id}
+    )
+    return _("%(who)s不是%(agency)s在用的经办人或分管领导账号，不能指定为经办人。") % {
+        "who": who,
+        "agency": responsibility.agency,
+    }
 
 
 def _validate_role(role: str) -> None:

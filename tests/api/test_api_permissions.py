@@ -168,6 +168,14 @@ OPS = [
     ),
     Op(
         "POST",
+        "/api/v1/responsibilities/{id}/assignees/",
+        {"staff_a": 200, "staff_b": 404, "leader_a": 200, "coordinator": 200},
+        _p("/api/v1/responsibilities/{w.resp_a.pk}/assignees/"),
+        body=lambda w: {"user_ids": [w.users["staff_a"].pk]},
+        headers=lambda w: {"If-Match": etag(w.resp_a)},
+    ),
+    Op(
+        "POST",
         "/api/v1/responsibilities/{id}/reports/",
         {"staff_a": 201, "staff_b": 404, "leader_a": 201, "coordinator": 403},
         _p("/api/v1/responsibilities/{w.resp_ab_lead.pk}/reports/"),

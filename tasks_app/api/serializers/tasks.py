@@ -18,7 +18,7 @@ from tasks_app.selectors import Colour, days_left
 from tasks_app.services.workflow import TRANSITIONS, available_actions
 
 from ..selectors import days_overdue, worst_colour
-from .common import AgencyRefSerializer
+from .common import AgencyRefSerializer, person_name
 from .plans import TargetSerializer
 
 COLOURS = [c for c, _ in Colour.CHOICES]
@@ -146,6 +146,13 @@ class TaskRefSerializer(serializers.Serializer):
     title = serializers.CharField()
 
 
+class PersonRefSerializer(serializers.Serializer):
+    """A user named inside another record: the number to refer to them by, and the name."""
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
 class ResponsibilitySerializer(serializers.ModelSerializer):
     """A responsibility on its own (list and detail; the detail carries its ETag)."""
 
@@ -154,6 +161,9 @@ class ResponsibilitySerializer(serializers.ModelSerializer):
     colour = serializers.ChoiceField(choices=COLOURS, read_only=True)
     days_left = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
+    assignees = serializers.SerializerMethodField(
+        help_text=gettext_lazy("经办人（催办提醒也发给他们）。")
+    )
 
     class Meta:
         model = Responsibility
@@ -177,6 +187,7 @@ class ResponsibilitySerializer(serializers.ModelSerializer):
             "next_report_due_on",
             "behind_schedule_on",
             "escalated_at",
+            "assignees",
             "version",
             "actions",
         ]
@@ -189,3 +200,7 @@ class ResponsibilitySerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(list(TRANSITIONS))))
     def get_actions(self, r: Responsibility) -> list[str]:
         return available_actions(user=self.context["request"].user, responsibility=r)
+
+    @extend_schema_field(PersonRefSerializer(many=True))
+    def get_assignees(self, r: Responsibility) -> list[dict]:
+        return [{"id": u.pk, "name": person_name(u)} for u in r.assignees.all()]

@@ -50,6 +50,17 @@ class ReassignInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, help_text=_("调整理由。"))
 
 
+class AssigneesInputSerializer(serializers.Serializer):
+    user_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**53),
+        allow_empty=True,
+        max_length=200,
+        help_text=_(
+            "经办人的用户编号（责任单位在用的经办人或分管领导），替换原有经办人；空列表为全部取消。"
+        ),
+    )
+
+
 class AssignInputSerializer(serializers.Serializer):
     agency = serializers.IntegerField(min_value=1, max_value=2**53)
     role = serializers.ChoiceField(choices=Responsibility.Role.choices)

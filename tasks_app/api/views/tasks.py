@@ -31,6 +31,7 @@ from ..serializers.reports import (
 )
 from ..serializers.tasks import ResponsibilitySerializer, TaskDetailSerializer, TaskSerializer
 from ..serializers.workflow import (
+    AssigneesInputSerializer,
     AssignInputSerializer,
     DeadlineInputSerializer,
     ExtensionRequestInputSerializer,
@@ -188,6 +189,26 @@ class ResponsibilityViewSet(ListRetrieveViewSet):
         return self._updated(responsibility.pk)
 
     @extend_schema(
+        summary=gettext_lazy(
+            "指定经办人：以所列用户替换原有经办人（本单位经办人、分管领导或督办员，If-Match 必填）"
+        ),
+        request=AssigneesInputSerializer,
+        responses={200: ResponsibilitySerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def assignees(self, request: Request, pk: str) -> Response:
+        responsibility = self.get_object()
+        version = expected_version(request, responsibility.pk)
+        data = self.valid_input(AssigneesInputSerializer, request)
+        workflow.responsibility_assignees_set(
+            responsibility_id=responsibility.pk,
+            user_ids=data["user_ids"],
+            actor=request.user,
+            expected_version=version,
+        )
+        return self._updated(responsibility.pk)
+
+    @extend_schema(
         summary=gettext_lazy("报送本期进展（可附证明材料；If-Match 为责任分工的 ETag）"),
         request={
             "multipart/form-data": ReportMultipartSchemaSerializer,
@@ -235,8 +256,10 @@ class ResponsibilityViewSet(ListRetrieveViewSet):
         pagination_class=None,
     )
     def export(self, request: Request, fmt: str) -> HttpResponse:
-        rows = self.filter_queryset(self.get_queryset()).order_by(
-            "task__plan_id", "task__order", "order", "id"
+        rows = (
+            self.filter_queryset(self.get_queryset())
+            .prefetch_related(None)  # the files do not list assignees
+            .order_by("task__plan_id", "task__order", "order", "id")
         )
         today = colour_rules(request).today
         if fmt == "xlsx":
