@@ -1,7 +1,8 @@
 """Agencies, their names and reminder desks, and users, in the admin.
 
-Administrators edit agencies and users. Coordinators see every agency (they assign tasks to
-them); agency staff and leaders see only their own agency. Users are for administrators only.
+Administrators edit agencies and users, and merge one agency into another (admin_merge).
+Coordinators see every agency (they assign tasks to them); agency staff and leaders see only their
+own agency. Users are for administrators only.
 """
 
 from django.contrib import admin
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from tasks_app.access import agencies_visible_to, events_visible_to, is_administrator
 from tasks_app.admin.scoped import NotFoundOutsideScope, ScopedAdmin, ScopedInline
 
+from .admin_merge import merge_into_agency
 from .models import Agency, AgencyAlias, ReminderContact, User
 
 
@@ -36,6 +38,10 @@ class AgencyAdmin(ScopedAdmin):
     inlines = [AgencyAliasInline, ReminderContactInline]
     list_select_related = ["parent"]
     ordering = ["order", "id"]
+    actions = [merge_into_agency]
+
+    def has_merge_permission(self, request: HttpRequest) -> bool:
+        return is_administrator(request.user)
 
     def history_events(self, request: HttpRequest, obj: Agency):
         return events_visible_to(request.user).filter(responsibility__agency=obj)

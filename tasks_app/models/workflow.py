@@ -35,6 +35,7 @@ class Action(models.TextChoices):
     REMIND = "remind", _("催办")
     ASSIGN_STAFF = "assign_staff", _("指定经办人")
     CHANGE_TASK = "change_task", _("修改任务")
+    MERGE_AGENCY = "merge_agency", _("合并单位")
 
 
 class Event(models.Model):
