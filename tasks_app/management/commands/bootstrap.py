@@ -50,7 +50,9 @@ class Command(BaseCommand):
         """Seed the official holiday calendar once. Later runs leave it alone, so that corrections
         an administrator made in the admin survive; `seed_working_days` refreshes it on purpose."""
         if WorkingDayException.objects.exists():
-            self.stdout.write("工作日历：已有数据，未改动（如需按官方日历更新，请运行 seed_working_days）")
+            self.stdout.write(
+                "工作日历：已有数据，未改动（如需按官方日历更新，请运行 seed_working_days）"
+            )
             return
         first, last = seedable_years()
         created, _updated = working_days_seed(from_year=max(first, 2018), to_year=last)
