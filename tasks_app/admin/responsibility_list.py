@@ -99,11 +99,20 @@ class ResponsibilityChangeList(ChangeList):
         if isinstance(field.remote_field, models.ManyToOneRel):
             return lambda obj: (css, _or_empty(getattr(obj, field.name), empty))
 
-        def column(obj):
-            value = getattr(obj, name)
+        def shown(value):
             if isinstance(value, str) and value.strip() == "":
                 value = ""
-            return css, display_for_field(value, field, empty, avoid_link=linked)
+            return display_for_field(value, field, empty, avoid_link=linked)
+
+        # A field's display depends on its value only, and a page has few distinct ones.
+        cached = functools.cache(shown)
+
+        def column(obj):
+            value = getattr(obj, name)
+            try:
+                return css, cached(value)
+            except TypeError:  # unhashable (a JSON value)
+                return css, shown(value)
 
         return column
 
