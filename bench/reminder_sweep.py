@@ -8,12 +8,16 @@ INSERT … SELECT generate_series), then prints:
    `INSERT … SELECT … ON CONFLICT DO NOTHING` statements doing the same selection into a copy of
    the ledger, and the ratio (must be ≤ 2×); both produce the same rows (checked);
 2. a second sweep of the same day, which must insert nothing;
-3. rendering and sending the day's emails to a local aiosmtpd server, in emails per second
-   (must be ≥ 500).
+3. rendering and sending the day's emails to a local aiosmtpd server (in processes of its own),
+   in emails per second (must be ≥ 500): delivery processes call the `reminders_deliver` Celery
+   task with batches of REMINDERS_DELIVERY_BATCH digests, as a worker does; then the CPU time
+   per email of the delivery processes, their PostgreSQL backends and the SMTP server (on a
+   shared machine the rate follows the load, the CPU time much less), and a check that every
+   email the server received is recorded as sent, with one attempt.
 
 Usage:  DATABASE_URL=postgres://user@127.0.0.1:5432/anything .venv/bin/python bench/reminder_sweep.py
         [--responsibilities 1000000] [--agencies 10000] [--emails 5000] [--processes 4]
-        [--keep] [--reuse] [--send-only]
+        [--smtp-processes 2] [--rounds 3] [--keep] [--reuse] [--send-only]
 The database named by DATABASE_URL is left alone: the bench creates `<name>_bench_reminders`
 next to it and drops it at the end (unless --keep). `--reuse` runs against a database kept by an
 earlier `--keep` run instead of building a new one; `--send-only` (with --reuse) skips the sweep

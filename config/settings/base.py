@@ -241,7 +241,10 @@ REMINDERS_SEND_LEASE_SECONDS = env.int("REMINDERS_SEND_LEASE_SECONDS", default=3
 REMINDERS_SMTP_MAX_ATTEMPTS = env.int("REMINDERS_SMTP_MAX_ATTEMPTS", default=8)
 REMINDERS_SMTP_BACKOFF_SECONDS = env.int("REMINDERS_SMTP_BACKOFF_SECONDS", default=60)
 REMINDERS_SMTP_BACKOFF_MAX_SECONDS = env.int("REMINDERS_SMTP_BACKOFF_MAX_SECONDS", default=3600)
-REMINDERS_DELIVERY_BATCH = env.int("REMINDERS_DELIVERY_BATCH", default=50)
+# Emails per delivery task. Each task pays for a database connection, a claim, two queries and
+# an SMTP session (~15 ms of CPU across worker, database and mail server): 10-20% of the cost of
+# each email in tasks of 50, a few percent in tasks of 200.
+REMINDERS_DELIVERY_BATCH = env.int("REMINDERS_DELIVERY_BATCH", default=200)
 REMINDERS_DELIVER_DUE_EVERY_SECONDS = env.int("REMINDERS_DELIVER_DUE_EVERY_SECONDS", default=60)
 REMINDERS_CELERY_QUEUE = env("REMINDERS_CELERY_QUEUE", default="celery")
 REMINDERS_MESSAGE_ID_DOMAIN = env("REMINDERS_MESSAGE_ID_DOMAIN", default="")
