@@ -33,10 +33,11 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from throwaway import bench_urls, database_drop  # noqa: E402  (bench/, next to this script)
+
 PREFIX = "bench"
 TARGET_RATIO = 3.0
 DASHBOARD_URL = "/admin/tasks_app/responsibility/dashboard/"
@@ -55,32 +56,6 @@ def _arguments() -> argparse.Namespace:
 
 
 # --- The database ------------------------------------------------------------------------------
-
-
-def _bench_urls(url: str) -> tuple[str, str]:
-    """(maintenance URL, bench URL) for the database next to the one `url` names."""
-    parts = urlsplit(url)
-    if not parts.scheme.startswith("postgres"):
-        sys.exit("DATABASE_URL 须指向 PostgreSQL（postgres://…）。")
-    name = (parts.path.lstrip("/") or "duban") + "_bench_admin"
-    return urlunsplit(parts._replace(path="/postgres")), urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def _recreate(admin_url: str, bench_url: str) -> None:
-    import psycopg
-
-    name = urlsplit(bench_url).path.lstrip("/")
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-
-def _drop(admin_url: str, bench_url: str) -> None:
-    import psycopg
-
-    name = urlsplit(bench_url).path.lstrip("/")
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _setup_django(bench_url: str) -> None:
@@ -382,9 +357,9 @@ def pages() -> list[Page]:
 def main() -> None:
     sys.stdout.reconfigure(line_buffering=True)
     options = _arguments()
-    admin_url, bench_url = _bench_urls(os.environ.get("DATABASE_URL", ""))
+    admin_url, bench_url = bench_urls(os.environ.get("DATABASE_URL", ""), "bench_admin")
     if not options.reuse:
-        _recreate(admin_url, bench_url)
+        database_drop(admin_url, bench_url, create=True)
     try:
         _setup_django(bench_url)
         if not options.reuse:
@@ -407,7 +382,7 @@ def main() -> None:
 
         connections.close_all()
         if not options.keep and not options.reuse:
-            _drop(admin_url, bench_url)
+            database_drop(admin_url, bench_url)
 
 
 if __name__ == "__main__":

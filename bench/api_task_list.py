@@ -28,10 +28,11 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from throwaway import bench_urls, database_drop  # noqa: E402  (bench/, next to this script)
+
 PAGE = 50
 LIMIT_RATIO = 5.0
 
@@ -45,31 +46,6 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the throwaway database")
     parser.add_argument("--reuse", action="store_true", help="use a kept database as it is")
     return parser.parse_args()
-
-
-def _databases(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    if not parts.scheme.startswith("postgres"):
-        sys.exit("DATABASE_URL 须指向 PostgreSQL（postgres://…）。")
-    name = (parts.path.lstrip("/") or "duban") + "_bench_api"
-    return urlunsplit(parts._replace(path="/postgres")), urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def _create(admin_url: str, bench_url: str) -> None:
-    import psycopg
-
-    name = urlsplit(bench_url).path.lstrip("/")
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-
-def _drop(admin_url: str, bench_url: str) -> None:
-    import psycopg
-
-    name = urlsplit(bench_url).path.lstrip("/")
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _setup_django(bench_url: str) -> None:
@@ -214,9 +190,9 @@ def _first_page_queries(client, url: str) -> list[str]:
 
 def main() -> None:
     args = _arguments()
-    admin_url, bench_url = _databases(os.environ.get("DATABASE_URL", ""))
+    admin_url, bench_url = bench_urls(os.environ.get("DATABASE_URL", ""), "bench_api")
     if not args.reuse:
-        _create(admin_url, bench_url)
+        database_drop(admin_url, bench_url, create=True)
     _setup_django(bench_url)
     try:
         if not args.reuse:
@@ -228,7 +204,7 @@ def main() -> None:
 
         connections.close_all()
         if not args.keep:
-            _drop(admin_url, bench_url)
+            database_drop(admin_url, bench_url)
 
 
 def _run(args: argparse.Namespace) -> None:
