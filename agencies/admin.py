@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tasks_app.access import agencies_visible_to, events_visible_to, is_administrator
+from tasks_app.admin.exportable import ExportableAdmin
 from tasks_app.admin.scoped import NotFoundOutsideScope, ScopedAdmin, ScopedInline
 
 from .admin_merge import merge_into_agency
@@ -57,7 +58,7 @@ class GroupAdmin(NotFoundOutsideScope, DjangoGroupAdmin):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ExportableAdmin, DjangoUserAdmin):
     """Administrators only; to everyone else users do not exist here (403 on the list, 404 on a
     user's pages)."""
 

@@ -1,5 +1,6 @@
 """Exports for circulars (通报) and spreadsheets: any filtered responsibility list, and the
-agency × task responsibility matrix of a plan. Excel (.xlsx) and CSV.
+agency × task responsibility matrix of a plan, and a generic table for every other admin list.
+Excel (.xlsx) and CSV.
 
 Why openpyxl and the csv module rather than a bigger library (django-import-export, tablib,
 pandas): the exports are two fixed tables written once, never read back; openpyxl (already a
@@ -18,10 +19,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -36,6 +39,7 @@ from .selectors import Colour
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+CONTENT_TYPES = {"xlsx": XLSX_CONTENT_TYPE, "csv": CSV_CONTENT_TYPE}
 FILLS = {
     Colour.RED: "F4C7C3",
     Colour.AMBER: "FCE8B2",
@@ -237,13 +241,27 @@ def matrix_csv(matrix: Matrix) -> bytes:
 # --- Writing ---------------------------------------------------------------------------------------
 
 
+def content_disposition(name: str, fallback: str) -> str:
+    """RFC 6266 / 5987: the UTF-8 name for clients that read it, an ASCII one for the rest."""
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
+
+
+def download(content: bytes, fmt: str, filename: str) -> HttpResponse:
+    """An export as a download named `filename`.xlsx or .csv (admin and API alike)."""
+    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = content_disposition(f"{filename}.{fmt}", f"export.{fmt}")
+    return response
+
+
 def _local_date(value: dt.datetime | None) -> dt.date | None:
     return timezone.localdate(value) if value else None
 
 
 def _cell(sheet, value, *, bold: bool = False, centre: bool = False) -> WriteOnlyCell:
     cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, dt.date):
+    if isinstance(value, dt.datetime):
+        cell.number_format = "yyyy-mm-dd hh:mm"
+    elif isinstance(value, dt.date):
         cell.number_format = "yyyy-mm-dd"
     if bold:
         cell.font = Font(bold=True)
@@ -279,6 +297,61 @@ def _csv(rows: Iterable[Iterable]) -> bytes:
     writer = csv.writer(buffer)
     for row in rows:
         writer.writerow(
-            ["" if v is None else v.isoformat() if isinstance(v, dt.date) else v for v in row]
+            [
+                ""
+                if v is None
+                else f"{v:%Y-%m-%d %H:%M}"
+                if isinstance(v, dt.datetime)
+                else v.isoformat()
+                if isinstance(v, dt.date)
+                else v
+                for v in row
+            ]
         )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+# --- Any admin list -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a generic table: its header and how to read a cell from a row. A column
+    whose `colour` is set fills its cell with the row's colour (an attribute already computed by
+    the database, never here)."""
+
+    header: str
+    read: Callable[[object], object]
+    colour: Callable[[object], str | None] | None = None
+
+
+def table_xlsx(title: str, columns: Sequence[Column], rows: Iterable) -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_sheet_title(title))
+    sheet.append(_header_cells(sheet, [c.header for c in columns]))
+    for row in rows:
+        cells = []
+        for column in columns:
+            cell = _cell(sheet, _xlsx_value(column.read(row)))
+            if column.colour is not None:
+                _fill(cell, column.colour(row))
+            cells.append(cell)
+        sheet.append(cells)
+    return _save(workbook)
+
+
+def table_csv(columns: Sequence[Column], rows: Iterable) -> bytes:
+    return _csv([[c.header for c in columns], *([c.read(row) for c in columns] for row in rows)])
+
+
+def _sheet_title(title: str) -> str:
+    """Excel sheet names: at most 31 characters, none of []:*?/\\."""
+    cleaned = "".join(" " if ch in "[]:*?/\\" else ch for ch in str(title)).strip()
+    return cleaned[:31] or "Sheet1"
+
+
+def _xlsx_value(value):
+    # Excel has no time zones: a moment is written as the service's local time.
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        return timezone.localtime(value).replace(tzinfo=None)
+    return value

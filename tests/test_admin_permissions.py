@@ -14,6 +14,8 @@ the project serves (the API has its own matrix, tests/api/test_api_permissions.p
 
 from __future__ import annotations
 
+import csv
+import io
 from urllib.parse import urlsplit
 
 import pytest
@@ -398,7 +400,55 @@ def _routes(patterns, prefix: str = ""):
             yield route
 
 
-ALL_GET_CASES = [*GET_CASES, *more.GET_CASES]
+# --- Exports of every list: the list's own answer for each role, and exactly its rows ----------
+
+# The lists whose admin exports them (every list of the service; tokens and groups are Django's).
+EXPORTED_LISTS = [
+    case
+    for case in (*GET_CASES, *more.GET_CASES)
+    if case.name.endswith("_list") and case.name not in ("resp_list", "token_list", "group_list")
+]
+
+
+def _export_case(list_case: Case, fmt: str) -> Case:
+    def url(w):
+        path, _, query = list_case.url(w).partition("?")
+        return f"{path}export/{fmt}/" + (f"?{query}" if query else "")
+
+    return Case(f"{list_case.name}_export_{fmt}", url, list_case.expect)
+
+
+EXPORT_CASES = [_export_case(case, fmt) for case in EXPORTED_LISTS for fmt in ("xlsx", "csv")]
+
+
+@pytest.mark.parametrize("case", EXPORT_CASES, ids=lambda c: c.name)
+def test_export_matrix(client, w, case):
+    check_get(client, w, case)
+
+
+@pytest.mark.parametrize("case", EXPORTED_LISTS, ids=lambda c: c.name)
+def test_export_has_exactly_the_lists_rows_for_every_role(client, w, case):
+    """For each role that may open the list, the CSV has the list's columns and one row per row
+    of the list (all of its pages)."""
+    for role in admin_matrix.ROLES:
+        if case.expect.get(role) != 200:
+            continue
+        admin_matrix.login(client, w, role)
+        page = client.get(case.url(w))
+        exported = client.get(_export_case(case, "csv").url(w))
+        assert exported.status_code == 200, role
+        rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+        changelist = page.context["cl"]
+        assert len(rows) - 1 == changelist.result_count, (role, case.name)
+        headers = [
+            str(header["text"])
+            for header in page.context["result_headers"]
+            if "action-checkbox" not in header.get("class_attrib", "")
+        ]
+        assert rows[0] == headers, (role, case.name)
+
+
+ALL_GET_CASES = [*GET_CASES, *more.GET_CASES, *EXPORT_CASES]
 ALL_POST_CASES = [*POST_CASES, *more.POST_CASES]
 
 

@@ -173,6 +173,20 @@ PAGES = [
 ]
 
 
+def _export_of(url, fmt):
+    return lambda w: f"{url(w)}export/{fmt}/"
+
+
+# Every list's own export (the responsibility list's is above): the list's rows in one query.
+LISTS = ["tasks", "plans", "events", "extension_requests", "agencies", "targets"]
+PAGES += [
+    (f"{name}_export_{fmt}", role, _export_of(url, fmt), build)
+    for name, role, url, build in PAGES
+    if name in LISTS
+    for fmt in ("xlsx", "csv")
+]
+
+
 def _queries(client, url) -> int:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)

@@ -13,7 +13,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from tasks_app.models import Responsibility
+from tasks_app.models import Action, Responsibility
 from tests.factories import ResponsibilityFactory, TaskFactory, admin_world
 
 pytestmark = pytest.mark.django_db
@@ -205,3 +205,76 @@ def test_staff_matrix_shows_only_what_they_may_see(client, w):
         ["省甲厅", "牵头（待签收·绿灯）", "牵头（办理中·红灯）", "2", "0", "0"],
         ["省乙厅", "", "配合（待签收·红灯）", "0", "1", "0"],
     ]
+
+
+# --- Every other list: its own columns, its own filters -----------------------------------------
+
+TASKS = reverse("admin:tasks_app_task_changelist")
+
+
+def _list_export(client, user, list_url, fmt, query=""):
+    client.force_login(user)
+    url = f"{list_url}export/{fmt}/"
+    return client.get(f"{url}?{query}" if query else url)
+
+
+def test_task_list_export_has_the_lists_columns_as_plain_values(client, w):
+    response = _list_export(client, w.coordinator, TASKS, "csv", f"plan_id={w.plan.pk}")
+
+    assert response.status_code == 200
+    assert "filename*=UTF-8''%E4%BB%BB%E5%8A%A1" in response["Content-Disposition"]  # 任务_…
+    rows = _csv_rows(response)
+    assert rows[0] == [
+        "任务",
+        "规划方案",
+        "章节",
+        "类别",
+        "完成时限",
+        "牵头单位",
+        "牵头单位办理状态",
+        "红黄绿灯",
+    ]
+    by_title = {row[0]: row for row in rows[1:]}
+    assert set(by_title) == {"1. 甲厅牵头的任务", "2. 乙厅独有的任务", "3. 三号任务", "4. 四号任务"}
+    # The colour badge's text, not its HTML; the lead's status label, not its code.
+    assert by_title["3. 三号任务"][5:] == ["省甲厅", "办理中", "红灯（逾期）"]
+    assert by_title["4. 四号任务"][6:] == ["已办结", "灰色（已办结或中止）"]
+
+
+def test_task_list_export_xlsx_keeps_dates_and_fills_the_colour(client, w):
+    response = _list_export(client, w.coordinator, TASKS, "xlsx", "q=三号")
+
+    sheet, rows = _xlsx_rows(response)
+    assert len(rows) == 2
+    assert rows[1][0] == "3. 三号任务"
+    assert rows[1][4] == dt.datetime(2026, 12, 31)  # a date cell, not text
+    assert sheet.cell(row=2, column=8).fill.start_color.rgb.endswith("F4C7C3")
+
+
+def test_event_export_writes_moments_in_local_time(client, w):
+    from tasks_app.services.workflow import responsibility_transition
+
+    responsibility_transition(responsibility_id=w.resp_a.pk, actor=w.staff_a, action=Action.ACCEPT)
+    response = _list_export(
+        client, w.coordinator, reverse("admin:tasks_app_event_changelist"), "xlsx"
+    )
+
+    _sheet, rows = _xlsx_rows(response)
+    assert rows[1][0] == NOW.replace(tzinfo=None)  # 10:00 in Shanghai, not 02:00 UTC
+    assert "甲厅牵头的任务" in rows[1][1]
+
+
+def test_list_export_of_a_filter_the_list_rejects_is_a_400(client, w):
+    response = _list_export(client, w.coordinator, TASKS, "csv", "no_such_field__gt=1")
+
+    assert response.status_code == 400
+    assert "筛选条件有误" in response.content.decode()
+
+
+def test_every_list_page_offers_its_exports_with_its_filters(client, w):
+    client.force_login(w.coordinator)
+
+    html = client.get(f"{TASKS}?q=三号").content.decode()
+
+    assert f'href="{TASKS}export/xlsx/?q=%E4%B8%89%E5%8F%B7"' in html
+    assert f'href="{TASKS}export/csv/?q=%E4%B8%89%E5%8F%B7"' in html

@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy
 from tasks_app.models import WorkingDayException
 from tasks_app.working_days import WEEKDAY_NAMES
 
+from .exportable import ExportableAdmin
+
 
 class YearFilter(admin.SimpleListFilter):
     """The years that have exceptions, newest first."""
@@ -57,7 +59,7 @@ class WorkingDayExceptionForm(forms.ModelForm):
 
 
 @admin.register(WorkingDayException)
-class WorkingDayExceptionAdmin(admin.ModelAdmin):
+class WorkingDayExceptionAdmin(ExportableAdmin, admin.ModelAdmin):
     form = WorkingDayExceptionForm
     list_display = ["date", "weekday", "is_working_day", "note"]
     list_filter = [YearFilter, "is_working_day"]

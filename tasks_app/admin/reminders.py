@@ -46,6 +46,7 @@ from tasks_app.reminders.selectors import (
 )
 from tasks_app.reminders.sweep import reminders_sweep_run
 
+from .exportable import ExportableAdmin
 from .scoped import NotFoundOutsideScope
 
 GRADE_COLOURS = {Grade.RED: "#c0392b", Grade.YELLOW: "#b7860b", Grade.BLUE: "#2563a6"}
@@ -56,7 +57,7 @@ STATUS_COLOURS = {
 }
 
 
-class ReadOnlyLogAdmin(NotFoundOutsideScope, admin.ModelAdmin):
+class ReadOnlyLogAdmin(NotFoundOutsideScope, ExportableAdmin, admin.ModelAdmin):
     """A log: visible to the people of the service (scoped by get_queryset), never edited; a row
     outside the user's scope is "not found" (404), never "exists but forbidden"."""
 
@@ -365,7 +366,7 @@ class ReminderSweepAdmin(ReadOnlyLogAdmin):
 
 
 @admin.register(ReminderPolicy)
-class ReminderPolicyAdmin(NotFoundOutsideScope, admin.ModelAdmin):
+class ReminderPolicyAdmin(NotFoundOutsideScope, ExportableAdmin, admin.ModelAdmin):
     list_display = [
         "plan",
         "enabled",

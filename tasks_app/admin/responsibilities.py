@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.http import HttpRequest
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
@@ -22,7 +22,7 @@ from tasks_app.selectors import days_left, with_colour
 
 from .bulk_actions import approve_extensions, remind_now, set_deadline
 from .dashboard import dashboard_view
-from .exporting import export_view
+from .exporting import responsibilities_export
 from .filters import RESPONSIBILITY_FILTERS
 from .responsibility_list import ResponsibilityChangeList
 from .responsibility_page import change_page_context, row_actions
@@ -204,17 +204,13 @@ class ResponsibilityAdmin(ResponsibilityViews, ScopedAdmin):
             return "—"
         return f"{timezone.localdate(obj.last_reported_at):%Y-%m-%d}"
 
+    def export_content(self, request: HttpRequest, rows, fmt: str):
+        return responsibilities_export(request, rows, fmt)
+
     def changelist_view(self, request: HttpRequest, extra_context=None):
         title = _("我的任务") if is_agency_member(request.user) else _("责任分工")
-        query = request.GET.urlencode()
         context = {
             "title": title,
-            "duban_export_xlsx": _with_query(
-                reverse("admin:tasks_app_responsibility_export", args=["xlsx"]), query
-            ),
-            "duban_export_csv": _with_query(
-                reverse("admin:tasks_app_responsibility_export", args=["csv"]), query
-            ),
             "duban_dashboard": is_coordinating(request),
         }
         return super().changelist_view(request, {**context, **(extra_context or {})})
@@ -234,11 +230,6 @@ class ResponsibilityAdmin(ResponsibilityViews, ScopedAdmin):
     def extra_urls(self) -> list:
         return [
             path(
-                "export/<str:fmt>/",
-                self.admin_site.admin_view(export_view(self)),
-                name="tasks_app_responsibility_export",
-            ),
-            path(
                 "dashboard/",
                 self.admin_site.admin_view(dashboard_view(self)),
                 name="tasks_app_dashboard",
@@ -248,7 +239,3 @@ class ResponsibilityAdmin(ResponsibilityViews, ScopedAdmin):
 
 def _truncate(text: str, length: int) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
-
-
-def _with_query(url: str, query: str) -> str:
-    return f"{url}?{query}" if query else url

@@ -24,6 +24,8 @@ from tasks_app.errors import DomainError
 from tasks_app.models import Event
 from tasks_app.selectors import Colour, ColourRules
 
+from .exportable import ExportableAdmin
+
 HISTORY_EVENTS_SHOWN = 200
 
 
@@ -94,7 +96,7 @@ class NotFoundOutsideScope:
         return found
 
 
-class ScopedAdmin(NotFoundOutsideScope, admin.ModelAdmin):
+class ScopedAdmin(NotFoundOutsideScope, ExportableAdmin, admin.ModelAdmin):
     """Rows from `scope(user)`; permissions from the user's role; out of scope means 404.
 
     Subclasses set `scope` and override `may_add` / `may_change` / `may_delete` (role checks; the

@@ -100,6 +100,7 @@ class TaskAdmin(ScopedAdmin):
     ]
     coordinator_fields = EDITABLE_FIELDS
     form = TaskForm
+    export_colours = {"colour": lambda task: COLOUR_BY_RANK.get(task.colour_rank)}
 
     def get_queryset(self, request: HttpRequest):
         lead = Responsibility.objects.filter(task_id=OuterRef("pk"), role=Responsibility.Role.LEAD)
