@@ -54,7 +54,24 @@ admin.site.unregister(Group)
 @admin.register(Group)
 class GroupAdmin(NotFoundOutsideScope, DjangoGroupAdmin):
     """Django's, for administrators (the service decides by role, not by group); to everyone else
-    a group's pages are "not found"."""
+    a group's pages are "not found". Decided by role, like every admin of the service: Django's
+    model permissions would cost every admin page (the navigation asks each admin) a permission
+    query for users who have none."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_administrator(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_administrator(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return is_administrator(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_administrator(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_administrator(request.user)
 
 
 @admin.register(User)
