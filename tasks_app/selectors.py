@@ -54,17 +54,31 @@ class ColourRules:
     today: dt.date
     amber_until: dt.date  # due on or before this day (and not overdue): amber
     accept_by_threshold: dt.date  # assigned on or before this day and not accepted: 签收 overdue
+    # Plans whose reminder rules set their own 签收 window: (their threshold, their plan ids).
+    accept_by_plan: tuple[tuple[dt.date, frozenset[int]], ...] = ()
 
     @classmethod
     def on(cls, today: dt.date | None = None) -> ColourRules:
+        from .models import ReminderPolicy
         from .working_days import WorkingCalendar
 
         today = today or timezone.localdate()
         calendar = WorkingCalendar.load()
+        default = settings.DUBAN_ACCEPT_WITHIN_WORKING_DAYS
+        windows: dict[int, set[int]] = {}
+        overrides = ReminderPolicy.objects.filter(accept_within__isnull=False).exclude(
+            accept_within=default
+        )
+        for plan_id, days in overrides.values_list("plan_id", "accept_within"):
+            windows.setdefault(days, set()).add(plan_id)
         return cls(
             today=today,
             amber_until=calendar.add(today, settings.DUBAN_AMBER_WITHIN_WORKING_DAYS),
-            accept_by_threshold=calendar.add(today, -settings.DUBAN_ACCEPT_WITHIN_WORKING_DAYS),
+            accept_by_threshold=calendar.add(today, -default),
+            accept_by_plan=tuple(
+                (calendar.add(today, -days), frozenset(plans))
+                for days, plans in sorted(windows.items())
+            ),
         )
 
 
@@ -132,8 +146,16 @@ def colour_filter(rules: ColourRules, colour: str) -> Q:
 
 
 def acceptance_overdue(rules: ColourRules) -> Q:
-    """Assigned, and not accepted within N working days (签收超时)."""
-    return Q(status=S.ASSIGNED, assigned_at__date__lte=rules.accept_by_threshold)
+    """Assigned, and not accepted within N working days (签收超时): the plan's own window where its
+    reminder rules set one (ReminderPolicy.accept_within), else DUBAN_ACCEPT_WITHIN_WORKING_DAYS —
+    the same window the 签收 reminder waits for."""
+    within = Q(assigned_at__date__lte=rules.accept_by_threshold)
+    if rules.accept_by_plan:
+        overridden = frozenset().union(*(plans for _threshold, plans in rules.accept_by_plan))
+        within &= ~Q(task__plan_id__in=overridden)
+        for threshold, plans in rules.accept_by_plan:
+            within |= Q(task__plan_id__in=plans, assigned_at__date__lte=threshold)
+    return Q(status=S.ASSIGNED) & within
 
 
 def with_colour(

@@ -5,7 +5,7 @@ import itertools
 
 import pytest
 
-from tasks_app.models import Responsibility, WorkingDayException
+from tasks_app.models import ReminderPolicy, Responsibility, WorkingDayException
 from tasks_app.selectors import Colour, ColourRules, acceptance_overdue, colour_filter, with_colour
 from tests.factories import AgencyFactory, PlanFactory, ResponsibilityFactory, TaskFactory
 
@@ -109,8 +109,9 @@ def test_no_deadline_and_nothing_late_is_green(rules):
     assert _colour(rules, due_on=None) == Colour.GREEN
 
 
-def _assigned(on: dt.date) -> Responsibility:
+def _assigned(on: dt.date, **fields) -> Responsibility:
     return ResponsibilityFactory(
+        **fields,
         status=S.ASSIGNED,
         assigned_at=dt.datetime.combine(on, dt.time(10), tzinfo=dt.UTC),
         due_on=dt.date(2026, 12, 31),
@@ -131,6 +132,34 @@ def test_acceptance_is_overdue_after_three_working_days_across_the_make_up_sunda
     assert rules.accept_by_threshold == dt.date(2024, 9, 29)
     assert overdue == {late}
     assert on_time not in overdue
+
+
+def test_a_plans_own_acceptance_window_decides_its_items(national_day_2024, settings):
+    """A plan whose reminder rules give 5 working days is flagged when its 签收 reminder starts,
+    not at the default 3; the other plans keep the default; 3 on a policy is the default."""
+    settings.DUBAN_ACCEPT_WITHIN_WORKING_DAYS = 3
+    slow, default, same = PlanFactory(), PlanFactory(), PlanFactory()
+    ReminderPolicy.objects.create(plan=slow, accept_within=5)
+    ReminderPolicy.objects.create(plan=same, accept_within=3)
+    # On Wednesday 10-09: 3 working days back is 09-29 (make-up Sunday), 5 back is 09-26.
+    rules = ColourRules.on(dt.date(2024, 10, 9))
+    items = {
+        (plan.pk, day): _assigned(day, task=TaskFactory(plan=plan))
+        for plan in (slow, default, same)
+        for day in (dt.date(2024, 9, 26), dt.date(2024, 9, 27), dt.date(2024, 9, 29))
+    }
+
+    overdue = set(Responsibility.objects.filter(acceptance_overdue(rules)))
+
+    assert rules.accept_by_plan == ((dt.date(2024, 9, 26), frozenset({slow.pk})),)
+    assert overdue == {
+        items[(slow.pk, dt.date(2024, 9, 26))],
+        *(
+            items[(plan.pk, day)]
+            for plan in (default, same)
+            for day in (dt.date(2024, 9, 26), dt.date(2024, 9, 27), dt.date(2024, 9, 29))
+        ),
+    }
 
 
 @pytest.mark.parametrize("status", list(S))

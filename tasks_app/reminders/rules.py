@@ -133,7 +133,11 @@ def accept(scope: Scope) -> Selection | None:
     """签收催办: not accepted `accept_within` working days after assignment, then every
     `accept_every` working days."""
     policy = scope.policy
-    rules = replace(scope.colour_rules, accept_by_threshold=scope.clock.back(policy.accept_within))
+    rules = replace(
+        scope.colour_rules,
+        accept_by_threshold=scope.clock.back(policy.accept_within),
+        accept_by_plan=(),  # the scope's policy already is this group's plans' own
+    )
     pending = in_group(Responsibility.objects.filter(acceptance_overdue(rules)), scope.group)
     oldest = _oldest(pending, "assigned_at")
     windows = after_start(
