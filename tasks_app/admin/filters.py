@@ -13,7 +13,7 @@ from django.contrib import admin
 from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from agencies.models import Agency
 from tasks_app.access import is_agency_member, plans_visible_to, responsibilities_visible_to
@@ -214,7 +214,7 @@ class ReportFilter(ChoiceFilter):
 
 
 class AcceptanceFilter(ChoiceFilter):
-    title = gettext_lazy("签收")
+    title = pgettext_lazy("filter", "签收")
     parameter_name = "accept"
     OVERDUE, PENDING = "overdue", "pending"
     options = ((PENDING, gettext_lazy("待签收")), (OVERDUE, gettext_lazy("签收超时")))
