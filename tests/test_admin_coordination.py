@@ -12,8 +12,10 @@ import time_machine
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from tasks_app.models import Action, Event, ExtensionRequest, Responsibility
+from tasks_app.fingerprint import fingerprint
+from tasks_app.models import Action, Event, ExtensionRequest, Responsibility, Target
 from tasks_app.services import workflow
+from tasks_app.services.targets import target_update
 from tests.factories import ResponsibilityFactory, TaskFactory, admin_world
 
 pytestmark = pytest.mark.django_db
@@ -226,6 +228,7 @@ def _target_form(target, **changes):
         "year": str(target.year),
         "items": "[]",
         "phrase": target.phrase,
+        "seen": fingerprint(target),
     }
     data.update(changes)
     return data
@@ -326,6 +329,7 @@ def test_coordinator_edits_a_tasks_text_but_not_its_place(client, w):
         "kind": "action",
         "due_on": "2026-12-31",
         "number": "99",
+        "seen": fingerprint(w.task_a),
         **_management("responsibilities", 1),
         **_management("targets", 1),
     }
@@ -374,3 +378,17 @@ def test_another_coordinator_cannot_edit_the_plan(client, w):
     w.plan.refresh_from_db()
     assert response.status_code == 404
     assert w.plan.reporting_cycle == "quarterly"
+
+
+def test_a_target_form_loaded_before_someone_elses_edit_is_refused(client, w):
+    url = reverse("admin:tasks_app_target_change", args=[w.target_a.pk])
+    loaded = _target_form(Target.objects.get(pk=w.target_a.pk))
+    target_update(target_id=w.target_a.pk, actor=w.admin, quantity=Decimal(30))
+
+    response, _messages = _post(client, w.coordinator, url, {**loaded, "year": "2027"})
+
+    w.target_a.refresh_from_db()
+    assert response.status_code == 200
+    assert "该事项已被他人修改，请刷新页面后重试。" in response.content.decode()
+    assert (w.target_a.quantity, w.target_a.year) == (Decimal(30), int(loaded["year"]))
+    assert Event.objects.filter(actor=w.coordinator).count() == 0

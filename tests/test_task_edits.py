@@ -4,12 +4,14 @@ coordinator only, validated, and recorded as one CHANGE_TASK event in the same t
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from tasks_app.errors import InvalidInput, PermissionDenied
+from tasks_app.errors import InvalidInput, PermissionDenied, StaleObject
+from tasks_app.fingerprint import fingerprint
 from tasks_app.models import Action, Event, Responsibility, Task
 from tasks_app.services.tasks import task_update
 from tests.factories import admin_world
@@ -29,6 +31,7 @@ def _form(task: Task, **changes) -> dict:
         "kind": task.kind,
         "due_on": task.due_on.isoformat() if task.due_on else "",
         "change_reason": "",
+        "seen": fingerprint(task),
     }
     for prefix, count in (("responsibilities", task.responsibilities.count()), ("targets", 1)):
         data.update(
@@ -207,3 +210,59 @@ def test_staff_see_the_task_without_the_edit_reason_field(client, w):
 
     assert response.status_code == 200
     assert "修改说明" not in response.content.decode()
+
+
+# --- Two editors at once ----------------------------------------------------------------------
+
+
+def _seen_on_page(client, user, task) -> str:
+    client.force_login(user)
+    html = client.get(reverse("admin:tasks_app_task_change", args=[task.pk])).content.decode()
+    match = re.search(r'name="seen" value="([0-9a-f]{16})"', html)
+    assert match, "the change page carries the task's fingerprint"
+    return match.group(1)
+
+
+def test_a_form_loaded_before_someone_elses_edit_is_refused_and_overwrites_nothing(client, w):
+    seen = _seen_on_page(client, w.coordinator, w.task_a)
+    loaded = _form(w.task_a)  # what the first editor's page holds
+    task_update(task_id=w.task_a.pk, actor=w.admin, changes={"title": "管理员改过的标题"})
+    before = _snapshot(w.task_a)
+
+    # The first editor only moves the deadline; their page still shows the old title.
+    response, _messages = _post(
+        client, w.coordinator, w.task_a, {**loaded, "seen": seen, "due_on": "2027-06-30"}
+    )
+
+    assert response.status_code == 200  # the form again, with the user's input kept
+    assert "该事项已被他人修改，请刷新页面后重试。" in response.content.decode()
+    assert _snapshot(w.task_a) == before
+    assert w.task_a.title == "管理员改过的标题"
+
+
+def test_a_form_loaded_after_the_edit_saves(client, w):
+    task_update(task_id=w.task_a.pk, actor=w.admin, changes={"title": "管理员改过的标题"})
+    w.task_a.refresh_from_db()
+    seen = _seen_on_page(client, w.coordinator, w.task_a)
+
+    response, _messages = _post(
+        client, w.coordinator, w.task_a, _form(w.task_a, seen=seen, due_on="2027-06-30")
+    )
+
+    w.task_a.refresh_from_db()
+    assert response.status_code == 302
+    assert (w.task_a.title, w.task_a.due_on) == ("管理员改过的标题", dt.date(2027, 6, 30))
+
+
+def test_the_service_refuses_a_stale_fingerprint_under_the_lock(w):
+    """The race the form cannot see: the task changes between the form's check and the save."""
+    seen = fingerprint(Task.objects.get(pk=w.task_a.pk))
+    task_update(task_id=w.task_a.pk, actor=w.admin, changes={"text": "别人先改了内容"})
+    before = _snapshot(w.task_a)
+
+    with pytest.raises(StaleObject):
+        task_update(
+            task_id=w.task_a.pk, actor=w.coordinator, changes={"title": "后到的修改"}, seen=seen
+        )
+
+    assert _snapshot(w.task_a) == before

@@ -16,6 +16,8 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tasks_app.errors import StaleObject
+from tasks_app.fingerprint import fingerprint
 from tasks_app.models import Responsibility, Target, Task
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -147,7 +149,29 @@ def person_label(user) -> str:
     return _("%(name)s（%(role)s）") % {"name": name, "role": user.get_role_display()}
 
 
-class TaskForm(forms.ModelForm):
+class SeenForm(forms.ModelForm):
+    """An edit form that remembers the record as it was shown (its fingerprint, in a hidden
+    field). If someone changed the record since, the form is refused with the user's input kept
+    on the page ("changed by someone else, reload"); the service checks again under the row lock,
+    for the save that races with this one. Without it, a form loaded before someone else's edit
+    would write its stale values over that edit."""
+
+    seen = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["seen"].initial = fingerprint(self.instance)
+
+    def clean(self):
+        cleaned = super().clean()
+        # Still the record as loaded for this request: the form writes to it only after clean().
+        if self.instance.pk and cleaned.get("seen") != fingerprint(self.instance):
+            raise forms.ValidationError(str(StaleObject.default_message), code="stale")
+        return cleaned
+
+
+class TaskForm(SeenForm):
     """The task's own fields, and why they were changed (kept with the event, not on the task)."""
 
     change_reason = forms.CharField(
@@ -170,6 +194,25 @@ class TaskForm(forms.ModelForm):
             "text",
             "kind",
             "due_on",
+            "order",
+        ]
+
+
+class TargetForm(SeenForm):
+    class Meta:
+        model = Target
+        fields = [
+            "plan",
+            "task",
+            "ref",
+            "description",
+            "quantity",
+            "quantity_max",
+            "unit",
+            "comparison",
+            "year",
+            "items",
+            "phrase",
             "order",
         ]
 

@@ -38,7 +38,7 @@ from tasks_app.services.tasks import EDITABLE_FIELDS, task_update
 from tasks_app.services.workflow import responsibility_assign
 
 from .filters import plan_filter
-from .forms import AssignForm, TaskForm, form_errors
+from .forms import AssignForm, TargetForm, TaskForm, form_errors
 from .scoped import (
     ReadOnlyInline,
     ScopedAdmin,
@@ -122,7 +122,8 @@ class TaskAdmin(ScopedAdmin):
 
     def get_fields(self, request: HttpRequest, obj=None):
         if obj is not None and self.may_change(request, obj):
-            return [*self.fields, "change_reason"]  # why, for the CHANGE_TASK event
+            # Why, for the CHANGE_TASK event; and the task as it was shown (see SeenForm).
+            return [*self.fields, "change_reason", "seen"]
         return self.fields
 
     # --- edits: through task_update, so that each is an event -----------------------------------
@@ -138,6 +139,7 @@ class TaskAdmin(ScopedAdmin):
                 actor=request.user,
                 changes={name: form.cleaned_data[name] for name in edited},
                 reason=form.cleaned_data.get("change_reason", ""),
+                seen=form.cleaned_data.get("seen"),
             )
         except DomainError as error:  # the form validated already: only a race gets here
             report_error(request, error)
@@ -273,6 +275,13 @@ class TargetAdmin(ScopedAdmin):
         "phrase",
     )
 
+    form = TargetForm
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        if obj is not None and self.may_change(request, obj):
+            return [*self.fields, "seen"]  # the target as it was shown (see SeenForm)
+        return self.fields
+
     def get_queryset(self, request: HttpRequest):
         return targets_with_progress(targets_visible_to(request.user)).order_by(*self.ordering)
 
@@ -317,7 +326,9 @@ class TargetAdmin(ScopedAdmin):
             if name in self.coordinator_fields
         }
         try:
-            target_update(target_id=obj.pk, actor=request.user, **changes)
+            target_update(
+                target_id=obj.pk, actor=request.user, seen=form.cleaned_data.get("seen"), **changes
+            )
         except DomainError as error:  # the form validated already: only a race gets here
             report_error(request, error)
 

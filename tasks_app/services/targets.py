@@ -12,6 +12,7 @@ from django.utils.translation import pgettext
 from agencies.models import User
 from tasks_app.access import can_coordinate_plan
 from tasks_app.errors import InvalidInput, PermissionDenied
+from tasks_app.fingerprint import check_seen
 from tasks_app.models import Action, Event, Target
 
 EDITABLE_FIELDS = frozenset(
@@ -27,10 +28,11 @@ def _plain(value):
 
 
 @transaction.atomic
-def target_update(*, target_id: int, actor: User, **changes) -> Target:
+def target_update(*, target_id: int, actor: User, seen: str | None = None, **changes) -> Target:
     """The plan's coordinator (or an administrator) changes a target; an Event CHANGE_TARGET
     with every changed field's old and new value is written in the same transaction. Fields not
-    actually changed are ignored; nothing changed means nothing is written."""
+    actually changed are ignored; nothing changed means nothing is written. `seen`: the target's
+    fingerprint when the editor loaded it; changed since, nothing is written (StaleObject)."""
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise InvalidInput(
@@ -43,6 +45,7 @@ def target_update(*, target_id: int, actor: User, **changes) -> Target:
         raise InvalidInput(_("该量化指标不存在或已被删除。")) from None
     if not can_coordinate_plan(actor, target.plan):
         raise PermissionDenied()
+    check_seen(target, seen)
     changed = {}
     for name, value in changes.items():
         before = getattr(target, name)

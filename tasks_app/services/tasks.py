@@ -13,6 +13,7 @@ from django.utils.translation import pgettext
 from agencies.models import User
 from tasks_app.access import can_coordinate_plan
 from tasks_app.errors import InvalidInput, PermissionDenied
+from tasks_app.fingerprint import check_seen
 from tasks_app.models import Action, Event, Task
 
 EDITABLE_FIELDS = ("title", "text", "kind", "due_on")
@@ -39,7 +40,12 @@ def _invalid(error: ValidationError) -> InvalidInput:
 
 @transaction.atomic
 def task_update(
-    *, task_id: int, actor: User, changes: Mapping[str, object], reason: str = ""
+    *,
+    task_id: int,
+    actor: User,
+    changes: Mapping[str, object],
+    reason: str = "",
+    seen: str | None = None,
 ) -> Task:
     """The plan's coordinator (or an administrator) edits a task's title, text, kind or deadline;
     one CHANGE_TASK event with each changed field's old and new value is written in the same
@@ -48,6 +54,9 @@ def task_update(
     The task's deadline is the plan's own (方案规定) and the one an agency starts with when it is
     assigned later (交办, the importer). Each responsibility's deadline is its own from then on —
     changed by responsibility_deadline_set or an approved extension — so it is not moved here.
+
+    `seen`: the task's fingerprint when the editor loaded it; if the task changed since, nothing is
+    written (StaleObject: "changed by someone else, reload").
     """
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
@@ -61,6 +70,7 @@ def task_update(
         raise InvalidInput(_("该任务不存在或已被删除。")) from None
     if not can_coordinate_plan(actor, task.plan):
         raise PermissionDenied()
+    check_seen(task, seen)
     before = {name: getattr(task, name) for name in changes}
     for name, value in changes.items():
         setattr(task, name, value.strip() if isinstance(value, str) else value)
