@@ -107,7 +107,14 @@ def test_the_email_page_shows_status_attempts_and_the_rendered_email(client, two
     assert "srcdoc=" in content and "逾期第1个工作日" in content
 
 
-@pytest.mark.parametrize("url", [ENTRIES, DIGESTS])
+@pytest.mark.parametrize(
+    "url",
+    [
+        ENTRIES,
+        DIGESTS,
+        *(f"{page}export/{fmt}/" for page in (ENTRIES, DIGESTS) for fmt in ("xlsx", "csv")),
+    ],
+)
 def test_lists_run_the_same_number_of_queries_for_2_and_20_rows(client, url):
     a = world()
     a.item(due_on=dt.date(2024, 9, 30))
