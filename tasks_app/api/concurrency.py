@@ -3,12 +3,24 @@
 The ETag names the record and its version ("12.3": record 12, version 3), so an ETag copied from
 another record never passes. The version is checked by the service under a row lock; a stale one
 raises StaleObject (412) and nothing is written.
+
+Records without a version (targets, reminder rules, working-day exceptions) get an ETag from a
+digest of their stored values ("12.9f86d081884c7d65"); `locked_as_seen` compares it under a row
+lock, in the transaction that then calls the service.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
 from typing import Protocol
 
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import Model, QuerySet
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -64,3 +76,42 @@ def check_extension_etag(http_request: Request, request: ExtensionRequest) -> No
         raise PreconditionRequired()
     if header.removeprefix("W/") != extension_etag(request):
         raise StaleObject()
+
+
+def _stored(value):
+    # Decimal("20") and Decimal("20.0000") are the same stored value on every database.
+    return f"{value.normalize():f}" if isinstance(value, Decimal) else value
+
+
+def fingerprint_etag(record: Model) -> str:
+    """The ETag of a record without a version: its id and a digest of every stored field."""
+    values = [
+        [f.attname, _stored(getattr(record, f.attname))] for f in record._meta.concrete_fields
+    ]
+    text = json.dumps(values, cls=DjangoJSONEncoder, ensure_ascii=False, sort_keys=True)
+    return f'"{record.pk}.{hashlib.sha256(text.encode()).hexdigest()[:16]}"'
+
+
+def with_fingerprint(response: Response, record: Model) -> Response:
+    response["ETag"] = fingerprint_etag(record)
+    return response
+
+
+def if_match(request: Request) -> str:
+    """The If-Match header (one ETag, weak or strong); missing: 428."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header or header == "*":
+        raise PreconditionRequired()
+    return header.removeprefix("W/")
+
+
+@contextmanager
+def locked_as_seen(queryset: QuerySet, pk: int, etag: str) -> Iterator[Model]:
+    """Open a transaction, lock the record and go on only if it is still as the client saw it
+    (`etag` from `if_match`); otherwise 412 and nothing is written. A record deleted meanwhile is
+    stale too."""
+    with transaction.atomic():
+        record = queryset.select_for_update().filter(pk=pk).first()
+        if record is None or fingerprint_etag(record) != etag:
+            raise StaleObject()
+        yield record

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext_lazy as _
@@ -59,6 +59,12 @@ class CoordinatorsOnly(DomainError):
     default_message = _("仅督办员和管理员可以使用此功能。")
 
 
+class AdministratorsOnly(DomainError):
+    code = "permission_denied"
+    http_status = 403
+    default_message = _("仅管理员可以进行此项修改。")
+
+
 # DRF exception classes -> our codes (DRF's own codes where they are already good names).
 _DRF_CODES: dict[type[exceptions.APIException], str] = {
     exceptions.NotAuthenticated: "not_authenticated",
@@ -75,7 +81,12 @@ _DRF_CODES: dict[type[exceptions.APIException], str] = {
 
 
 def error_body(code: str, message: Any, field_errors: dict | None = None) -> dict:
-    return {"code": code, "message": str(message), "field_errors": field_errors or {}}
+    # Django names errors of the whole record "__all__"; the API calls them non_field_errors.
+    fields = {
+        ("non_field_errors" if name == NON_FIELD_ERRORS else name): problems
+        for name, problems in (field_errors or {}).items()
+    }
+    return {"code": code, "message": str(message), "field_errors": fields}
 
 
 def flatten_field_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:

@@ -3,11 +3,11 @@ and the services (actions); these classes only turn away people outside the serv
 
 from __future__ import annotations
 
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from tasks_app.access import can_use_service, is_administrator, is_coordinator
 
-from .errors import CoordinatorsOnly
+from .errors import AdministratorsOnly, CoordinatorsOnly
 
 
 class UsesService(BasePermission):
@@ -26,3 +26,14 @@ class CoordinatorOrAdministrator(BasePermission):
         if not (is_administrator(request.user) or is_coordinator(request.user)):
             raise CoordinatorsOnly()
         return True
+
+
+class ReadOrAdministrator(BasePermission):
+    """Everyone of the service reads; only administrators write (the working-day calendar)."""
+
+    def has_permission(self, request, view) -> bool:
+        if not can_use_service(request.user):
+            return False
+        if request.method in SAFE_METHODS or is_administrator(request.user):
+            return True
+        raise AdministratorsOnly()

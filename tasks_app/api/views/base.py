@@ -4,11 +4,14 @@ errors documented in the schema, and 404 (never 403) for what the caller may not
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import generics, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
+
+from tasks_app.errors import InvalidInput
 
 from ..concurrency import with_etag
 from ..pagination import IdCursorPagination
@@ -84,3 +87,19 @@ class ApiView(generics.GenericAPIView):
     permission_classes = [UsesService]
     pagination_class = None
     filter_backends: list = []
+
+
+class SingleRecordMixin:
+    """For view sets that update or delete: the list's filters apply to the list only; a record is
+    addressed by its id alone."""
+
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
+
+def unknown_ids(field: str, asked: set[int], found: set[int]) -> None:
+    """Refuse ids the caller may not see, or that do not exist, without telling which is which."""
+    missing = sorted(asked - found)
+    if missing:
+        problem = gettext("不存在或不可见：%(ids)s") % {"ids": ", ".join(map(str, missing[:20]))}
+        raise InvalidInput(problem, field_errors={field: [problem]})
