@@ -1,0 +1,76 @@
+"""Corrections to the working-day calendar (节假日与调休): administrators only, as in the admin.
+
+The rule that an exception must break the Monday–Friday rule lives in the admin's
+WorkingDayExceptionForm; callers outside the admin run that form first (tasks_app.api). These
+services check the permission, the model's own validation (one exception per date), and record
+the change in the admin's history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from agencies.models import User
+from tasks_app.access import is_administrator
+from tasks_app.errors import InvalidInput, PermissionDenied
+from tasks_app.models import WorkingDayException
+
+from .settings_log import record_delete, record_save
+
+EDITABLE_FIELDS = ("date", "is_working_day", "note")
+
+
+def _require_administrator(actor: User) -> None:
+    if not is_administrator(actor):
+        raise PermissionDenied(_("只有管理员可以修改工作日历。"))
+
+
+def _locked(exception_id: int) -> WorkingDayException:
+    record = WorkingDayException.objects.select_for_update().filter(pk=exception_id).first()
+    if record is None:
+        raise InvalidInput(_("该节假日或调休记录不存在或已被删除。"))
+    return record
+
+
+@transaction.atomic
+def working_day_exception_create(
+    *, actor: User, date: dt.date, is_working_day: bool, note: str = ""
+) -> WorkingDayException:
+    """Record a public holiday on a weekday, or a weekend day worked (调休上班)."""
+    _require_administrator(actor)
+    record = WorkingDayException(date=date, is_working_day=is_working_day, note=note)
+    record_save(record, actor=actor, unique=("date",))
+    return record
+
+
+@transaction.atomic
+def working_day_exception_update(
+    *, exception_id: int, actor: User, **changes
+) -> WorkingDayException:
+    """Change an exception's date, kind or note; nothing changed means nothing is written."""
+    _require_administrator(actor)
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise InvalidInput(
+            _("不能修改这些字段：%(fields)s")
+            % {"fields": pgettext("list separator", "、").join(sorted(unknown))}
+        )
+    record = _locked(exception_id)
+    changed = [name for name, value in changes.items() if getattr(record, name) != value]
+    if not changed:
+        return record
+    for name in changed:
+        setattr(record, name, changes[name])
+    record_save(record, actor=actor, changed=changed, unique=("date",))
+    return record
+
+
+@transaction.atomic
+def working_day_exception_delete(*, exception_id: int, actor: User) -> None:
+    """Remove an exception: the day follows the Monday–Friday rule again."""
+    _require_administrator(actor)
+    record_delete(_locked(exception_id), actor=actor)
