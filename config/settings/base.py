@@ -197,6 +197,7 @@ SPECTACULAR_SETTINGS = {
         "PlanLevelEnum": "tasks_app.models.plans.Plan.Level",
         "ReportStatusEnum": "tasks_app.models.reports.ProgressReport.Status",
         "ExtensionStatusEnum": "tasks_app.models.workflow.ExtensionRequest.Status",
+        "ReminderEmailStatusEnum": "tasks_app.models.reminders.ReminderDigest.Status",
     },
 }
 

@@ -22,9 +22,13 @@ from tasks_app.models import (
     Event,
     ExtensionRequest,
     ProgressReport,
+    ReminderDigest,
     ReminderEntry,
+    ReminderPolicy,
     Responsibility,
+    Target,
     Task,
+    WorkingDayException,
 )
 from tasks_app.models.reminders import Grade, ReminderKind
 from tasks_app.selectors import Colour
@@ -62,6 +66,16 @@ class IdFilter(django_filters.Filter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 9999})
+class YearFilter(django_filters.Filter):
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 9999)
         super().__init__(*args, **kwargs)
 
 
@@ -240,4 +254,52 @@ class ReminderEntryFilter(django_filters.FilterSet):
 
     class Meta:
         model = ReminderEntry
+        fields: list[str] = []
+
+
+class TargetFilter(django_filters.FilterSet):
+    plan = IdFilter(field_name="plan_id", help_text=gettext_lazy("规划方案 id。"))
+    task = IdFilter(field_name="task_id", help_text=gettext_lazy("任务 id。"))
+    year = YearFilter(help_text=gettext_lazy("目标年度。"))
+
+    class Meta:
+        model = Target
+        fields: list[str] = []
+
+
+class ReminderPolicyFilter(django_filters.FilterSet):
+    plan = IdFilter(field_name="plan_id", help_text=gettext_lazy("规划方案 id。"))
+
+    class Meta:
+        model = ReminderPolicy
+        fields: list[str] = []
+
+
+class ReminderDigestFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=ReminderDigest.Status.choices)
+    day_from = django_filters.DateFilter(field_name="day", lookup_expr="gte")
+    day_to = django_filters.DateFilter(field_name="day", lookup_expr="lte")
+    q = SearchFilter(help_text=gettext_lazy("按收件人邮箱、姓名或邮件主题查找。"))
+
+    class Meta:
+        model = ReminderDigest
+        fields: list[str] = []
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(
+            Q(recipient__icontains=value)
+            | Q(recipient_name__icontains=value)
+            | Q(subject__icontains=value)
+        )
+
+
+class WorkingDayFilter(django_filters.FilterSet):
+    year = YearFilter(field_name="date__year", help_text=gettext_lazy("年份。"))
+    is_working_day = django_filters.BooleanFilter(
+        help_text=gettext_lazy("true：调休上班日；false：节假日。")
+    )
+
+    class Meta:
+        model = WorkingDayException
         fields: list[str] = []

@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from rest_framework.request import Request
 
 from agencies.models import User
@@ -24,15 +25,19 @@ from tasks_app.access import (
 )
 from tasks_app.dashboard import report_missing
 from tasks_app.models import (
+    DeliveryAttempt,
     Event,
     ExtensionRequest,
     Plan,
     ProgressReport,
+    ReminderDigest,
+    ReminderEntry,
     Responsibility,
     Section,
     Target,
     Task,
 )
+from tasks_app.reminders.selectors import reminder_digests_visible_to
 from tasks_app.selectors import (
     Colour,
     ColourRules,
@@ -272,3 +277,44 @@ def calendar_deadlines(user: User) -> QuerySet[Responsibility]:
 
 def targets_of_plan(user: User, plan: Plan) -> QuerySet[Target]:
     return targets_with_progress(targets_visible_to(user).filter(plan=plan)).order_by("order", "id")
+
+
+def targets_listed(user: User) -> QuerySet[Target]:
+    """The targets the user may see, with the latest reported progress (as in the admin)."""
+    return targets_with_progress(targets_visible_to(user))
+
+
+# --- Reminders --------------------------------------------------------------------------------
+
+
+def reminder_digests_listed(user: User) -> QuerySet[ReminderDigest]:
+    """The emails the user may see (every item in them visible: reminder_digests_visible_to),
+    with the number of reminders each carries, as in the admin; without the bodies."""
+    entries = (
+        ReminderEntry.objects.filter(sweep_id=OuterRef("sweep_id"), recipient=OuterRef("recipient"))
+        .order_by()
+        .values("sweep_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        reminder_digests_visible_to(user)
+        .annotate(item_count=Coalesce(Subquery(entries), 0))
+        .defer("body_text", "body_html")
+    )
+
+
+def reminder_digest_detail(user: User) -> QuerySet[ReminderDigest]:
+    """Emails with their bodies and delivery attempts (their reminders: reminder_digest_entries)."""
+    return (
+        reminder_digests_listed(user)
+        .defer(None)
+        .prefetch_related(
+            Prefetch("delivery_attempts", queryset=DeliveryAttempt.objects.order_by("number", "id"))
+        )
+    )
+
+
+def reminder_digest_entries(digest: ReminderDigest) -> list[ReminderEntry]:
+    """The reminders an email carries (all visible to whoever may see the email)."""
+    return list(digest.entries.select_related("responsibility__agency").order_by("id"))

@@ -12,8 +12,21 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from agencies.models import User
-from tasks_app.models import Event, ExtensionRequest, ReminderEntry, Responsibility
-from tests.factories import ProgressReportFactory, ResponsibilityFactory, TaskFactory, UserFactory
+from tasks_app.models import (
+    Event,
+    ExtensionRequest,
+    ReminderDigest,
+    ReminderEntry,
+    Responsibility,
+    WorkingDayException,
+)
+from tests.factories import (
+    ProgressReportFactory,
+    ResponsibilityFactory,
+    TargetFactory,
+    TaskFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -104,7 +117,8 @@ def test_a_cursor_this_api_did_not_make_is_404(world):
 
 
 def _grow(world, n: int) -> None:
-    """n more tasks led by A (supported by B), each with a report, an event and an extension."""
+    """n more tasks led by A (supported by B), each with a report, an event, an extension, a
+    target, a reminder in an email of its own, and a working-day exception."""
     today = timezone.localdate()
     for i in range(n):
         task = TaskFactory(plan=world.plan)
@@ -137,9 +151,17 @@ def _grow(world, n: int) -> None:
             responsibility=lead,
             kind="overdue",
             period=str(today),
-            recipient="a@example.org",
+            recipient=f"a{i}@example.org",
             recipient_role="contact",
             grade="red",
+        )
+        ReminderDigest.objects.create(
+            sweep=world.reminder_a.sweep, recipient=f"a{i}@example.org", day=today, seq=i + 2
+        )
+        TargetFactory(task=task, plan=world.plan)
+        WorkingDayException.objects.create(
+            date=dt.date(2040, 1, 1) + dt.timedelta(days=7 * i),  # Sundays worked
+            is_working_day=True,
         )
 
 
@@ -155,11 +177,20 @@ LISTS = [
     "/api/v1/agencies/",
     "/api/v1/reminders/",
     "/api/v1/tokens/",
+    "/api/v1/targets/",
+    "/api/v1/reminder-policies/",
+    "/api/v1/reminder-emails/",
+    "/api/v1/working-days/",
 ]
 
 
 # Lists the world has fewer than 50 rows of (their queries are still counted).
-FEW_ROWS = {"/api/v1/plans/", "/api/v1/agencies/", "/api/v1/tokens/"}
+FEW_ROWS = {
+    "/api/v1/plans/",
+    "/api/v1/agencies/",
+    "/api/v1/tokens/",
+    "/api/v1/reminder-policies/",
+}
 
 
 @pytest.mark.parametrize("who", ["staff_a", "coordinator"])

@@ -1,5 +1,6 @@
 """A small world for the API tests: one plan coordinated by C with tasks of agencies A and B, and
-a second plan coordinated by D that C's coordinator must never see.
+a second plan coordinated by D that C's coordinator must never see (C also coordinates a third,
+empty plan without reminder rules). An administrator sees everything.
 
 Markers (unique strings) are written on everything that is B's alone, so a test can assert that
 no response to A's people contains them, whatever the endpoint.
@@ -19,15 +20,20 @@ from tasks_app.api.tokens import access_token_create, access_token_revoke
 from tasks_app.models import (
     AccessToken,
     Action,
+    DeliveryAttempt,
     Event,
     ExtensionRequest,
     Plan,
     ProgressReport,
+    ReminderDigest,
     ReminderEntry,
+    ReminderPolicy,
     ReminderSweep,
     ReportAttachment,
     Responsibility,
+    Target,
     Task,
+    WorkingDayException,
 )
 from tests.factories import (
     AgencyFactory,
@@ -73,6 +79,14 @@ class World:
     reminder_b: ReminderEntry
     event_a: Event
     event_b: Event
+    target_a: Target  # on task_a
+    target_b: Target  # on task_b, B's alone
+    spare_plan: Plan  # coordinated by C, no tasks, no reminder rules
+    policy: ReminderPolicy  # the plan's reminder rules
+    other_policy: ReminderPolicy  # the other plan's
+    digest_a: ReminderDigest  # a failed email carrying reminder_a
+    digest_b: ReminderDigest  # a failed email carrying reminder_b
+    holiday: WorkingDayException  # a Wednesday off
     users: dict[str, User]
     tokens: dict[str, str]  # user key -> API secret
     calendar: dict[str, str]  # user key -> calendar secret
@@ -95,6 +109,7 @@ def build_world() -> World:
     other_coordinating = AgencyFactory(name="江苏省丁委", short_name="省丁委")
     plan = PlanFactory(coordinating_agency=coordinating, title="未来产业三年行动方案")
     other_plan = PlanFactory(coordinating_agency=other_coordinating, title=OTHER_PLAN_MARKER)
+    spare_plan = PlanFactory(coordinating_agency=coordinating, title="数字经济行动方案")
     section = SectionFactory(plan=plan)
 
     task_a = TaskFactory(plan=plan, section=section, title="甲厅牵头任务")
@@ -138,8 +153,15 @@ def build_world() -> World:
         accepted_at=timezone.now(),
     )
     resp_other = ResponsibilityFactory(task=task_other, agency=a, role=lead, due_on=soon)
-    TargetFactory(task=task_a, plan=plan, description="甲厅指标")
-    TargetFactory(task=task_b, plan=plan, description="乙厅独有任务指标")
+    target_a = TargetFactory(task=task_a, plan=plan, description="甲厅指标")
+    target_b = TargetFactory(task=task_b, plan=plan, description="乙厅独有任务指标")
+    target_a.refresh_from_db()  # quantities as stored (Decimal), as every reader sees them
+    target_b.refresh_from_db()
+    policy = ReminderPolicy.objects.create(plan=plan, due_soon_offsets="10,3,1")
+    other_policy = ReminderPolicy.objects.create(plan=other_plan, enabled=False)
+    holiday = WorkingDayException.objects.create(
+        date=dt.date(2031, 10, 1), is_working_day=False, note="国庆节"
+    )
 
     report_a = ProgressReportFactory(responsibility=resp_ab_lead, narrative="甲厅进展")
     report_b = ProgressReportFactory(responsibility=resp_b, narrative="乙厅独有进展")
@@ -169,6 +191,8 @@ def build_world() -> World:
     sweep = ReminderSweep.objects.create(day=today, trigger=ReminderSweep.Trigger.COMMAND)
     reminder_a = _reminder(sweep, resp_a, "a@example.org", "甲厅催办")
     reminder_b = _reminder(sweep, resp_b, "b@example.org", "乙厅独有催办")
+    digest_a = _failed_digest(sweep, "a@example.org", "催办通知：甲厅")
+    digest_b = _failed_digest(sweep, "b@example.org", "催办通知：乙厅独有催办")
     event_a = Event.objects.create(
         plan=plan, task=task_a, responsibility=resp_a, action=Action.ASSIGN, reason="甲厅记录"
     )
@@ -184,6 +208,7 @@ def build_world() -> World:
             username="coordinator", agency=coordinating, role=User.Role.COORDINATOR
         ),
         "revoked": UserFactory(username="revoked", agency=a, role=User.Role.STAFF),
+        "administrator": UserFactory(username="administrator", agency=None, is_superuser=True),
     }
     tokens, calendar, token_ids = {}, {}, {}
     for key, user in users.items():
@@ -207,3 +232,25 @@ def _reminder(sweep, responsibility, recipient, note) -> ReminderEntry:
         grade="red",
         note=note,
     )
+
+
+def _failed_digest(sweep, recipient, subject) -> ReminderDigest:
+    digest = ReminderDigest.objects.create(
+        sweep=sweep,
+        recipient=recipient,
+        day=sweep.day,
+        status=ReminderDigest.Status.FAILED,
+        attempts=1,
+        subject=subject,
+        body_text=subject,
+        last_error="550 mailbox unavailable",
+    )
+    DeliveryAttempt.objects.create(
+        digest=digest,
+        number=1,
+        started_at=timezone.now(),
+        outcome=DeliveryAttempt.Outcome.PERMANENT,
+        smtp_code=550,
+        error="550 mailbox unavailable",
+    )
+    return digest
