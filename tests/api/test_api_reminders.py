@@ -450,3 +450,14 @@ def test_resending_an_email_one_may_not_see_is_400_and_nothing_is_requeued(world
     assert response.status_code == 400
     assert list(response.json()["field_errors"]) == ["emails"]
     assert set(ReminderDigest.objects.values_list("status", flat=True)) == {Status.FAILED}
+
+
+def test_unknown_ids_in_english_on_request(world):
+    response = _post(
+        world.client("coordinator"),
+        "/api/v1/reminder-emails/resend/",
+        {"emails": [987654321]},
+        **{"Accept-Language": "en"},
+    )
+
+    assert response.json()["field_errors"] == {"emails": ["Not found or not visible: 987654321"]}

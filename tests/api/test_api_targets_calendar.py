@@ -327,3 +327,15 @@ def test_calendar_refusals_in_english_on_request(world):
     assert response.status_code == 400
     message = response.json()["message"]
     assert "2031-10-04" in message and "Saturday" in message, message
+
+
+def test_the_administrators_only_refusal_in_english_on_request(world):
+    response = _post(
+        world.client("coordinator"),
+        "/api/v1/working-days/",
+        {"date": "2031-10-02", "is_working_day": False},
+        **{"Accept-Language": "en"},
+    )
+
+    assert response.status_code == 403
+    assert response.json()["message"] == "Only administrators may make this change."
