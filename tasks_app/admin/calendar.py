@@ -33,29 +33,12 @@ class YearFilter(admin.SimpleListFilter):
 
 
 class WorkingDayExceptionForm(forms.ModelForm):
+    """The model's own rules (WorkingDayException.clean): one record per date, and an exception
+    must break the Monday–Friday rule."""
+
     class Meta:
         model = WorkingDayException
         fields = ["date", "is_working_day", "note"]
-
-    def clean(self) -> dict:
-        # An exception that agrees with the Monday–Friday rule does nothing; it is almost always
-        # the checkbox ticked the wrong way round, which would silently leave the holiday out.
-        data = super().clean()
-        day, working = data.get("date"), data.get("is_working_day")
-        if day is None or working is None:
-            return data
-        name = WEEKDAY_NAMES[day.weekday()]
-        if day.weekday() < 5 and working:
-            raise forms.ValidationError(
-                _("%(day)s 是%(weekday)s，本来就是工作日。登记法定节假日请不要勾选“是否工作日”。")
-                % {"day": f"{day:%Y-%m-%d}", "weekday": name}
-            )
-        if day.weekday() >= 5 and not working:
-            raise forms.ValidationError(
-                _("%(day)s 是%(weekday)s，本来就休息。登记周末调休上班请勾选“是否工作日”。")
-                % {"day": f"{day:%Y-%m-%d}", "weekday": name}
-            )
-        return data
 
 
 @admin.register(WorkingDayException)

@@ -11,20 +11,17 @@ lock, in the transaction that then calls the service.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal
 from typing import Protocol
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tasks_app.errors import StaleObject
+from tasks_app.fingerprint import fingerprint
 from tasks_app.models import ExtensionRequest
 
 from .errors import PreconditionRequired
@@ -78,18 +75,10 @@ def check_extension_etag(http_request: Request, request: ExtensionRequest) -> No
         raise StaleObject()
 
 
-def _stored(value):
-    # Decimal("20") and Decimal("20.0000") are the same stored value on every database.
-    return f"{value.normalize():f}" if isinstance(value, Decimal) else value
-
-
 def fingerprint_etag(record: Model) -> str:
-    """The ETag of a record without a version: its id and a digest of every stored field."""
-    values = [
-        [f.attname, _stored(getattr(record, f.attname))] for f in record._meta.concrete_fields
-    ]
-    text = json.dumps(values, cls=DjangoJSONEncoder, ensure_ascii=False, sort_keys=True)
-    return f'"{record.pk}.{hashlib.sha256(text.encode()).hexdigest()[:16]}"'
+    """The ETag of a record without a version: its id and its fingerprint (a digest of every
+    stored field, the one the admin's edit forms carry too)."""
+    return f'"{record.pk}.{fingerprint(record)}"'
 
 
 def with_fingerprint(response: Response, record: Model) -> Response:

@@ -1,9 +1,8 @@
 """Corrections to the working-day calendar (节假日与调休): administrators only, as in the admin.
 
-The rule that an exception must break the Monday–Friday rule lives in the admin's
-WorkingDayExceptionForm; callers outside the admin run that form first (tasks_app.api). These
-services check the permission, the model's own validation (one exception per date), and record
-the change in the admin's history.
+These services check the permission and the model's own validation (one exception per date, and
+an exception must break the Monday–Friday rule: WorkingDayException.clean), and record the
+change in the admin's history.
 """
 
 from __future__ import annotations

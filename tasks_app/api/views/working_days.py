@@ -1,5 +1,5 @@
 """The working-day calendar (节假日与调休): every user of the service reads it, administrators
-correct it (services.calendar), with the admin form's checks."""
+correct it (services.calendar, with the model's checks)."""
 
 from __future__ import annotations
 
