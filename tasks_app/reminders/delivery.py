@@ -2,13 +2,26 @@
 
 A worker claims digests with one compare-and-set UPDATE (pending / retry due / lease expired →
 sending, with its own claim token and a lease). Only the holder of the token sends, over one SMTP
-connection per batch. Each email's outcome and its DeliveryAttempt row are written once the SMTP
-server has answered, together with those of the emails sent just before it (one transaction per
-50 emails or second, and at the end of the batch). A worker killed mid-send leaves the digests
-it had not yet recorded "sending" until its lease runs out; the next claim records the
-interrupted attempt and sends again (with the same Message-ID). Transient SMTP errors are retried
-with exponential back-off up to REMINDERS_SMTP_MAX_ATTEMPTS; permanent ones (recipient refused
-with 5xx, malformed address) fail at once and are shown in the admin.
+connection per batch, one email at a time: as soon as the server has answered an email, its
+outcome (the digest's new status) and its DeliveryAttempt row are committed together (one
+statement on PostgreSQL, one short transaction elsewhere), before the next email is sent.
+
+What a worker killed mid-batch can cause, and what it cannot:
+- Emails whose outcome was committed stay as recorded: never sent again, never lost.
+- The other digests of its batch stay "sending" until the lease runs out; then the next claim
+  records each one's interrupted attempt (DeliveryAttempt "interrupted") and sends it.
+- Of those, only the one email in flight, accepted by the server with its outcome not yet
+  committed, can have reached the recipient already: it is the one email that can arrive twice,
+  with the same Message-ID (derived from the digest's key), so that the duplicate is
+  recognisable. No SMTP client can close that window: the server's acknowledgement and the
+  database commit are two systems.
+Not a kill but akin to one: a worker stalled for longer than REMINDERS_SEND_LEASE_SECONDS (the
+lease is renewed while it works) can have its digests claimed by another, and both may send; the
+stalled one then records its attempt but leaves the digest's state to the new holder.
+
+Transient SMTP errors are retried with exponential back-off up to REMINDERS_SMTP_MAX_ATTEMPTS;
+permanent ones (recipient refused with 5xx, malformed address) fail at once and are shown in the
+admin.
 """
 
 from __future__ import annotations
@@ -52,11 +65,6 @@ class DeliveryStats:
     retry: int = 0
     failed: int = 0
     cancelled: int = 0
-
-
-# Outcomes are written together, at most this many emails or seconds after the first of them.
-OUTCOMES_EVERY = 50
-OUTCOMES_SECONDS = 1.0
 
 
 def _lease() -> dt.timedelta:
@@ -125,14 +133,17 @@ def digests_claim(*, digest_ids: Sequence[int], token: uuid.UUID) -> list[Remind
     return claimed
 
 
-@dataclass
-class _Outcome:
-    """One email's outcome, until it is written."""
-
-    digest: ReminderDigest
-    status: str
-    fields: dict
-    attempt: DeliveryAttempt
+OUTCOME_FIELDS = (
+    "status",
+    "subject",
+    "body_text",
+    "body_html",
+    "lease_until",
+    "sent_at",
+    "next_attempt_at",
+    "last_error",
+)
+ATTEMPT_FIELDS = ("digest", "number", "started_at", "finished_at", "outcome", "smtp_code", "error")
 
 
 def _outcome(
@@ -141,8 +152,8 @@ def _outcome(
     started: dt.datetime,
     rendered: Rendered,
     failure: Failure | None,
-) -> _Outcome:
-    """The digest's new state and the attempt's row, after the SMTP server answered."""
+) -> tuple[dict, DeliveryAttempt]:
+    """The digest's new fields and the attempt's row, once the SMTP server has answered."""
     now = timezone.now()
     fields = {
         "subject": rendered.subject,
@@ -172,100 +183,78 @@ def _outcome(
         smtp_code=failure.code if failure else None,
         error=failure.error if failure else "",
     )
-    return _Outcome(digest=digest, status=status, fields=fields, attempt=attempt)
-
-
-OUTCOME_FIELDS = (
-    "status",
-    "subject",
-    "body_text",
-    "body_html",
-    "lease_until",
-    "sent_at",
-    "next_attempt_at",
-    "last_error",
-)
+    return fields, attempt
 
 
 @functools.cache
-def _outcome_sql() -> str:
-    """One digest's new state, by id (the ORM's bulk_update builds a CASE per field and row,
-    costing more than rendering the emails)."""
-    meta = ReminderDigest._meta
+def _record_sql() -> str:
+    """PostgreSQL: the digest's new state (if still claimed with the token) and the attempt's
+    row in one statement, so one round trip and one commit per email."""
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(meta.get_field(name).column)} = %s" for name in OUTCOME_FIELDS)
-    return f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
+    digests, attempts = ReminderDigest._meta, DeliveryAttempt._meta
+
+    def column(meta, name: str) -> str:
+        return quote(meta.get_field(name).column)
+
+    assignments = ", ".join(f"{column(digests, name)} = %s" for name in OUTCOME_FIELDS)
+    names = ", ".join(column(attempts, name) for name in ATTEMPT_FIELDS)
+    values = ", ".join(["%s"] * len(ATTEMPT_FIELDS))
+    return (
+        f"WITH ours AS (UPDATE {quote(digests.db_table)} SET {assignments} "
+        f"WHERE {quote(digests.pk.column)} = %s AND {column(digests, 'claim_token')} = %s "
+        f"RETURNING 1), "
+        f"attempt AS (INSERT INTO {quote(attempts.db_table)} ({names}) VALUES ({values})) "
+        "SELECT count(*) FROM ours"
+    )
 
 
-def _executemany(statement: str, rows: list[list]) -> None:
-    """On PostgreSQL with server-side binding: psycopg prepares the statement once and sends
-    every row in one pipeline, and the rendered bodies travel as parameters rather than escaped
-    into the SQL (Django's cursor binds on the client). Elsewhere, Django's cursor."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":  # psycopg is only imported for PostgreSQL
-        with connection.cursor() as cursor:
-            cursor.executemany(statement, rows)
-        return
-    import psycopg
+def _record_postgresql(
+    *, digest_id: int, token: uuid.UUID, fields: dict, attempt: DeliveryAttempt
+) -> bool:
+    """With server-side binding (psycopg's own cursor, wrapped like Django's so that the
+    statement is logged and counted): the rendered bodies travel as parameters instead of being
+    escaped into the SQL."""
+    import psycopg  # only imported for PostgreSQL
 
     connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
-        cursor.executemany(statement, rows)
+    raw = psycopg.Cursor(connection.connection)
+    wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
+    params = [
+        *(fields[name] for name in OUTCOME_FIELDS),
+        digest_id,
+        token,
+        *(
+            getattr(attempt, DeliveryAttempt._meta.get_field(name).attname)
+            for name in ATTEMPT_FIELDS
+        ),
+    ]
+    with wrap(raw) as cursor:
+        cursor.execute(_record_sql(), params)
+        return cursor.fetchone()[0] == 1
 
 
-def outcomes_write(*, outcomes: Sequence[_Outcome], token: uuid.UUID) -> int:
-    """The new state of the digests still claimed with `token` (a digest whose lease was taken
-    over keeps the new holder's state) and every attempt, in one transaction; returns how many
-    digests were updated."""
-    if not outcomes:
-        return 0
-    with transaction.atomic():
-        ours = set(
-            ReminderDigest.objects.select_for_update()
-            .filter(pk__in=[outcome.digest.pk for outcome in outcomes], claim_token=token)
-            .values_list("pk", flat=True)
-        )
-        rows = []
-        for outcome in outcomes:
-            if outcome.digest.pk not in ours:
-                logger.warning(
-                    "催办邮件 %s 的租约已被他人接管，结果仅记录为一次尝试", outcome.digest.pk
-                )
-                continue
-            for name, value in outcome.fields.items():
-                setattr(outcome.digest, name, value)
-            rows.append([*(outcome.fields[name] for name in OUTCOME_FIELDS), outcome.digest.pk])
-        _executemany(_outcome_sql(), rows)
-        DeliveryAttempt.objects.bulk_create([outcome.attempt for outcome in outcomes])
-    return len(rows)
-
-
-class _Outcomes:
-    """Outcomes waiting to be written: written together every OUTCOMES_EVERY emails or
-    OUTCOMES_SECONDS, whichever comes first, and at the end of the batch. One transaction per
-    email would cost more than sending it (a WAL flush each); the price is that a worker killed
-    in between sends those few emails again, once their lease runs out (same Message-ID, the
-    interrupted attempt recorded)."""
-
-    def __init__(self, token: uuid.UUID, stats: DeliveryStats) -> None:
-        self.token = token
-        self.stats = stats
-        self.waiting: list[_Outcome] = []
-        self.since = time.monotonic()
-
-    def add(self, outcome: _Outcome) -> None:
-        if not self.waiting:
-            self.since = time.monotonic()
-        self.waiting.append(outcome)
-        if len(self.waiting) >= OUTCOMES_EVERY or time.monotonic() - self.since >= OUTCOMES_SECONDS:
-            self.write()
-
-    def write(self) -> None:
-        waiting, self.waiting = self.waiting, []
-        outcomes_write(outcomes=waiting, token=self.token)
-        for outcome in waiting:
-            setattr(self.stats, outcome.status, getattr(self.stats, outcome.status) + 1)
+def outcome_record(
+    *, digest: ReminderDigest, token: uuid.UUID, fields: dict, attempt: DeliveryAttempt
+) -> bool:
+    """Commit one email's outcome as soon as the SMTP server has answered, before the next email
+    is sent: the digest's new state, if it is still claimed with `token` (a digest whose lease
+    was taken over keeps the new holder's state), and the attempt, always. Returns whether the
+    digest was ours. Called outside any transaction (autocommit), so a worker killed afterwards
+    cannot undo it."""
+    if connection.vendor == "postgresql":
+        ours = _record_postgresql(digest_id=digest.pk, token=token, fields=fields, attempt=attempt)
+    else:
+        with transaction.atomic():
+            ours = bool(
+                ReminderDigest.objects.filter(pk=digest.pk, claim_token=token).update(**fields)
+            )
+            attempt.save(force_insert=True)
+    if ours:
+        for name, value in fields.items():
+            setattr(digest, name, value)
+    else:
+        logger.warning("催办邮件 %s 的租约已被他人接管，结果仅记录为一次尝试", digest.pk)
+    return ours
 
 
 def _cancel(digest: ReminderDigest, token: uuid.UUID) -> None:
@@ -320,7 +309,6 @@ def digests_deliver(*, digest_ids: Sequence[int]) -> DeliveryStats:
     keeper = _LeaseKeeper(token)
     labels = Labels()
     session = Session()
-    outcomes = _Outcomes(token, stats)
     try:
         for digest in claimed:
             keeper.tick()
@@ -331,12 +319,13 @@ def digests_deliver(*, digest_ids: Sequence[int]) -> DeliveryStats:
                 continue
             started = timezone.now()
             failure = _send(session, digest, rendered)
-            outcomes.add(
-                _outcome(digest=digest, started=started, rendered=rendered, failure=failure)
+            fields, attempt = _outcome(
+                digest=digest, started=started, rendered=rendered, failure=failure
             )
+            outcome_record(digest=digest, token=token, fields=fields, attempt=attempt)
+            setattr(stats, fields["status"], getattr(stats, fields["status"]) + 1)
     finally:
         session.close()
-        outcomes.write()  # what was sent is recorded even if a later digest raised
     return stats
 
 

@@ -33,24 +33,41 @@ class Received:
 
 
 @dataclass
+class Hold:
+    """Stop the session at the `nth` RCPT TO ("rcpt": before the message is sent) or after the
+    `nth` message was accepted ("accepted": recorded as received, the 250 not yet answered),
+    until released: a client killed meanwhile has, or has not, delivered its email."""
+
+    stage: str
+    nth: int
+    reached: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+    async def wait(self) -> None:
+        self.reached.set()
+        await asyncio.get_running_loop().run_in_executor(None, self.released.wait, 60)
+
+
+@dataclass
 class Recorder:
     """aiosmtpd handler: records every message; refuses REFUSED_DOMAIN with 550; can hold a
-    session at RCPT (to kill a client mid-send) or answer 451 to the next N messages."""
+    session (see Hold) or answer 451 to the next N messages."""
 
     received: list[Received] = field(default_factory=list)
     seen: list[Received] = field(default_factory=list)  # also the ones answered with 451
-    hold_rcpt: threading.Event | None = None
-    rcpt_reached: threading.Event = field(default_factory=threading.Event)
+    hold: Hold | None = None
+    rcpts: int = 0
     temporary_failures: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower().endswith("@" + REFUSED_DOMAIN):
             return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
-        if self.hold_rcpt is not None:
-            self.rcpt_reached.set()
-            loop = asyncio.get_running_loop()
-            await loop.run_in_executor(None, self.hold_rcpt.wait, 60)
+        with self.lock:
+            self.rcpts += 1
+            hold = self._hold("rcpt", self.rcpts)
+        if hold:
+            await hold.wait()
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -62,7 +79,14 @@ class Recorder:
                 self.temporary_failures -= 1
                 return "451 4.3.0 Temporary local problem, try again later"
             self.received.append(message)
+            hold = self._hold("accepted", len(self.received))
+        if hold:
+            await hold.wait()
         return "250 2.0.0 Message accepted for delivery"
+
+    def _hold(self, stage: str, count: int) -> Hold | None:
+        hold = self.hold
+        return hold if hold and (hold.stage, hold.nth) == (stage, count) else None
 
     def count(self) -> int:
         with self.lock:
@@ -71,6 +95,10 @@ class Recorder:
     def to(self, address: str) -> list[Received]:
         with self.lock:
             return [r for r in self.received if address in r.rcpt_tos]
+
+    def per_recipient(self, addresses) -> list[int]:
+        """How many messages each of `addresses` received, in that order."""
+        return [len(self.to(address)) for address in addresses]
 
 
 class SMTPServer:
