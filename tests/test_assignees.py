@@ -11,7 +11,7 @@ from agencies.models import User
 from tasks_app.errors import InvalidInput, PermissionDenied, StaleObject, TransitionNotAllowed
 from tasks_app.models import Action, Event, RecipientRole, ReminderEntry, Responsibility
 from tasks_app.reminders.manual import reminders_send_now
-from tasks_app.services.workflow import responsibility_assignees_set
+from tasks_app.services.coordination import responsibility_assignees_set
 from tests.factories import ResponsibilityFactory, UserFactory, admin_world
 
 pytestmark = pytest.mark.django_db

@@ -297,7 +297,7 @@ def test_nothing_is_left_behind_when_the_transaction_fails_after_files_are_writt
     def fail(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(reports, "_record", fail)
+    monkeypatch.setattr(reports, "event_record", fail)
     with pytest.raises(RuntimeError):
         _submit(world, attachments=[_pdf(), _pdf("第二份.pdf")])
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from agencies.models import User
 from tasks_app.errors import InvalidInput, PermissionDenied, StaleObject, TransitionNotAllowed
 from tasks_app.models import Action, Event, ExtensionRequest, Responsibility
-from tasks_app.services import workflow
+from tasks_app.services import coordination, workflow
 from tests.factories import (
     AgencyFactory,
     PlanFactory,
@@ -449,7 +449,7 @@ def test_staff_cannot_request_extension_for_another_agency(world):
 def test_coordinator_sets_deadline_with_event(world):
     new_due = dt.date(2026, 6, 30)
 
-    result = workflow.responsibility_deadline_set(
+    result = coordination.responsibility_deadline_set(
         responsibility_id=world.lead.pk, actor=world.coordinator, due_on=new_due, reason="提前"
     )
 
@@ -465,7 +465,7 @@ def test_staff_cannot_set_deadlines(world):
     before = _snapshot(world.lead)
 
     with pytest.raises(PermissionDenied):
-        workflow.responsibility_deadline_set(
+        coordination.responsibility_deadline_set(
             responsibility_id=world.lead.pk, actor=world.leader_a, due_on=dt.date(2027, 1, 1)
         )
 
@@ -478,7 +478,7 @@ def test_reassigning_to_another_agency_restarts_acceptance(world):
     )
     new_agency = AgencyFactory()
 
-    moved = workflow.responsibility_reassign(
+    moved = coordination.responsibility_reassign(
         responsibility_id=accepted.pk,
         actor=world.coordinator,
         agency_id=new_agency.pk,
@@ -494,7 +494,7 @@ def test_reassigning_to_an_agency_already_on_the_task_is_refused(world):
     before = _snapshot(world.lead)
 
     with pytest.raises(InvalidInput):
-        workflow.responsibility_reassign(
+        coordination.responsibility_reassign(
             responsibility_id=world.lead.pk,
             actor=world.coordinator,
             agency_id=world.support.agency_id,
@@ -510,7 +510,7 @@ def test_second_lead_cannot_be_assigned(world):
     count = Responsibility.objects.count()
 
     with pytest.raises(InvalidInput):
-        workflow.responsibility_assign(
+        coordination.responsibility_assign(
             task_id=world.task.pk,
             actor=world.coordinator,
             agency_id=AgencyFactory().pk,

@@ -19,7 +19,8 @@ from django.utils.translation import gettext_lazy
 
 from tasks_app.errors import DomainError
 from tasks_app.models import ExtensionRequest, Responsibility
-from tasks_app.services.workflow import extension_decide, responsibility_deadline_set
+from tasks_app.services.coordination import responsibility_deadline_set
+from tasks_app.services.workflow import extension_decide
 
 from .forms import DeadlineForm, form_errors
 

@@ -17,18 +17,17 @@ from django.views.decorators.http import require_POST
 from tasks_app.access import agencies_visible_to, attachments_visible_to, reports_visible_to
 from tasks_app.errors import DomainError
 from tasks_app.models import Action, Responsibility
+from tasks_app.services.coordination import (
+    responsibility_assignees_set,
+    responsibility_deadline_set,
+    responsibility_reassign,
+)
 from tasks_app.services.reports import (
     progress_report_leader_approve,
     progress_report_return,
     progress_report_submit,
 )
-from tasks_app.services.workflow import (
-    extension_request_create,
-    responsibility_assignees_set,
-    responsibility_deadline_set,
-    responsibility_reassign,
-    responsibility_transition,
-)
+from tasks_app.services.workflow import extension_request_create, responsibility_transition
 
 from .forms import (
     AssigneesForm,

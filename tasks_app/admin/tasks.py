@@ -33,9 +33,9 @@ from tasks_app.errors import DomainError
 from tasks_app.models import Action, Responsibility, Section, Target, Task
 from tasks_app.selectors import Colour, tasks_with_state
 from tasks_app.selectors_reports import targets_with_progress
+from tasks_app.services.coordination import responsibility_assign
 from tasks_app.services.targets import target_update
 from tasks_app.services.tasks import EDITABLE_FIELDS, task_update
-from tasks_app.services.workflow import responsibility_assign
 
 from .filters import plan_filter
 from .forms import AssignForm, TargetForm, TaskForm, form_errors

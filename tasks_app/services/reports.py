@@ -51,15 +51,15 @@ from tasks_app.models import (
     Responsibility,
     Target,
 )
-from tasks_app.services.workflow import (
-    _COORDINATOR,
-    _LEADER,
-    _STAFF,
-    _check_version,
-    _locked,
-    _record,
-    _refresh_schedule,
-    _require,
+from tasks_app.services.guards import (
+    COORDINATOR,
+    LEADER,
+    STAFF,
+    capacity_require,
+    event_record,
+    responsibility_locked,
+    schedule_refresh,
+    version_check,
 )
 
 S = Responsibility.Status
@@ -143,9 +143,9 @@ def _submit(
     expected_report_version: int | None,
     written: list[str],
 ) -> ProgressReport:
-    responsibility = _locked(responsibility_id)
-    _check_version(responsibility, expected_version)
-    held = _require(actor, responsibility, _STAFF)
+    responsibility = responsibility_locked(responsibility_id)
+    version_check(responsibility, expected_version)
+    held = capacity_require(actor, responsibility, STAFF)
     _check_reportable(responsibility)
     filing = _clean(
         responsibility,
@@ -179,7 +179,7 @@ def _submit(
     responsibility.last_reported_at = report.submitted_at
     responsibility.version += 1
     responsibility.save()
-    _record(
+    event_record(
         responsibility,
         actor=actor,
         action=Action.REPORT,
@@ -197,7 +197,7 @@ def progress_report_leader_approve(
     report = _locked_report(report_id)
     _check_report_version(report, expected_version)
     responsibility = report.responsibility
-    _require(actor, responsibility, _LEADER)
+    capacity_require(actor, responsibility, LEADER)
     if report.status != RS.PENDING_LEADER:
         raise TransitionNotAllowed(
             _("该进展报告当前为“%(status)s”，无需领导审核。")
@@ -206,7 +206,7 @@ def progress_report_leader_approve(
     report.status = RS.SUBMITTED
     report.version += 1
     report.save(update_fields=["status", "version"])
-    _record(
+    event_record(
         responsibility,
         actor=actor,
         action=Action.APPROVE_REPORT,
@@ -224,7 +224,7 @@ def progress_report_return(
     report = _locked_report(report_id)
     _check_report_version(report, expected_version)
     responsibility = report.responsibility
-    _require(actor, responsibility, _COORDINATOR)
+    capacity_require(actor, responsibility, COORDINATOR)
     if report.status not in RETURNABLE:
         raise TransitionNotAllowed(
             _("该进展报告当前为“%(status)s”，不能退回。") % {"status": report.get_status_display()}
@@ -248,7 +248,7 @@ def progress_report_return(
     _sync_responsibility(responsibility)
     responsibility.version += 1
     responsibility.save()
-    _record(
+    event_record(
         responsibility,
         actor=actor,
         action=Action.RETURN_REPORT,
@@ -284,7 +284,7 @@ def _locked_report(report_id: int) -> ProgressReport:
     responsibility_id = reports.values_list("responsibility_id", flat=True).first()
     report = None
     if responsibility_id is not None:
-        responsibility = _locked(responsibility_id)
+        responsibility = responsibility_locked(responsibility_id)
         report = reports.select_for_update().first()
     if report is None:
         raise InvalidInput(_("该进展报告不存在或已被删除。"))
@@ -498,7 +498,7 @@ def _sync_responsibility(responsibility: Responsibility) -> None:
     responsibility.progress_percent = filed[-1][1] if filed else 0
     if dues:
         responsibility.next_report_due_on = min(dues)
-    _refresh_schedule(responsibility)
+    schedule_refresh(responsibility)
 
 
 def _event_data(report: ProgressReport) -> dict:

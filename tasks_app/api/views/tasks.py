@@ -16,8 +16,8 @@ from rest_framework.response import Response
 from tasks_app import exports
 from tasks_app.errors import TransitionNotAllowed
 from tasks_app.models import Responsibility, Task
+from tasks_app.services import coordination, workflow
 from tasks_app.services import reports as report_services
-from tasks_app.services import workflow
 from tasks_app.services.workflow import TRANSITIONS
 
 from ..concurrency import etag_for, expected_version
@@ -71,7 +71,7 @@ class TaskViewSet(ListRetrieveViewSet):
     def assign(self, request: Request, pk: str) -> Response:
         task = self.get_object()
         data = self.valid_input(AssignInputSerializer, request)
-        created = workflow.responsibility_assign(
+        created = coordination.responsibility_assign(
             task_id=task.pk,
             actor=request.user,
             agency_id=data["agency"],
@@ -159,7 +159,7 @@ class ResponsibilityViewSet(ListRetrieveViewSet):
         responsibility = self.get_object()
         version = expected_version(request, responsibility.pk)
         data = self.valid_input(DeadlineInputSerializer, request)
-        workflow.responsibility_deadline_set(
+        coordination.responsibility_deadline_set(
             responsibility_id=responsibility.pk,
             actor=request.user,
             due_on=data["due_on"],
@@ -178,7 +178,7 @@ class ResponsibilityViewSet(ListRetrieveViewSet):
         responsibility = self.get_object()
         version = expected_version(request, responsibility.pk)
         data = self.valid_input(ReassignInputSerializer, request)
-        workflow.responsibility_reassign(
+        coordination.responsibility_reassign(
             responsibility_id=responsibility.pk,
             actor=request.user,
             agency_id=data["agency"],
@@ -200,7 +200,7 @@ class ResponsibilityViewSet(ListRetrieveViewSet):
         responsibility = self.get_object()
         version = expected_version(request, responsibility.pk)
         data = self.valid_input(AssigneesInputSerializer, request)
-        workflow.responsibility_assignees_set(
+        coordination.responsibility_assignees_set(
             responsibility_id=responsibility.pk,
             user_ids=data["user_ids"],
             actor=request.user,
