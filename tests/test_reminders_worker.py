@@ -32,10 +32,18 @@ from tasks_app.models import (
 )
 from tasks_app.reminders import selectors
 from tasks_app.reminders.manual import reminders_send_now
-from tasks_app.reminders.sweep import reminders_sweep_run
+from tasks_app.reminders.sweep import delivery_enqueue, reminders_sweep_run
 from tasks_app.reminders.tasks import reminders_deliver, reminders_deliver_due
 from tests.factories import AgencyFactory, ReminderContactFactory
-from tests.reminders.fixtures import require_postgresql
+from tests.reminders.fixtures import (
+    FinishedTasks,
+    broker_use,
+    celery_app,
+    missing_service,
+    require_postgresql,
+    start_worker,
+    task_postrun,
+)
 from tests.reminders.smtp import Hold, SMTPServer
 from tests.reminders.world import national_day_2024, world
 
@@ -330,3 +338,113 @@ def _now():
     from django.utils import timezone
 
     return timezone.now()
+
+
+# --- Redis restarted ---------------------------------------------------------------------------
+
+
+class RedisServer:
+    """A redis-server of this test's own (no persistence, as the service runs it), which the
+    test can stop and start again on the same port."""
+
+    def __init__(self) -> None:
+        import shutil
+        import socket
+
+        self.binary = shutil.which("redis-server")
+        if self.binary is None:
+            missing_service("此测试需要 redis-server 可执行文件")
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self) -> "RedisServer":
+        import redis
+
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=1)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                return self
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+    def queue_length(self, queue: str) -> int:
+        import redis
+
+        return redis.Redis.from_url(self.url).llen(queue)
+
+
+@pytest.fixture
+def own_redis(settings):
+    server = RedisServer().start()
+    previous = (celery_app.conf.broker_url, dict(celery_app.conf.broker_transport_options or {}))
+    settings.REMINDERS_CELERY_QUEUE = f"reminders-restart-{uuid.uuid4().hex[:12]}"
+    # Fail fast while the broker is down instead of retrying for the default minutes.
+    broker_use(server.url, {"max_retries": 1, "interval_start": 0, "interval_step": 0.1})
+    yield server
+    server.stop()
+    broker_use(*previous)
+
+
+def test_a_redis_restart_loses_the_queued_emails_and_the_periodic_task_sends_them_once(
+    smtp, w, own_redis, settings, monkeypatch
+):
+    """Redis keeps nothing across a restart (--save "", as deployed): the queued delivery tasks
+    are gone. The digests are still pending in the database; the periodic task finds them and each
+    is sent exactly once. Enqueueing while Redis is down loses nothing either."""
+    queue = settings.REMINDERS_CELERY_QUEUE
+    monkeypatch.setattr(selectors, "PENDING_GRACE", dt.timedelta(0))
+    w.item(due_on=DUE)
+    other = AgencyFactory()
+    ReminderContactFactory(agency=other, email="other-desk@example.cn")
+    w.item(due_on=DUE, agency=other)
+    result = reminders_sweep_run(day=OVERDUE_DAY, enqueue=False)
+    assert len(result.digest_ids) == 2
+
+    delivery_enqueue(result.digest_ids[:1])  # queued in Redis ...
+    assert own_redis.queue_length(queue) == 1
+    own_redis.stop()
+    delivery_enqueue(result.digest_ids[1:])  # ... and one handed over while Redis is down
+    own_redis.start()  # restarted empty
+    assert own_redis.queue_length(queue) == 0
+    assert [d.status for d in _digests(result.digest_ids)] == [Status.PENDING] * 2
+    assert smtp.recorder.count() == 0
+
+    finished = FinishedTasks()
+    task_postrun.connect(finished.finished, weak=False)
+    try:
+        with start_worker(
+            celery_app, pool="solo", perform_ping_check=False, queues=[queue], loglevel="WARNING"
+        ):
+            for _ in range(2):  # beat fires again the next interval: nothing more is sent
+                reminders_deliver_due.apply_async(queue=queue)
+            finished.wait(2)
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and smtp.recorder.count() < 2:
+                time.sleep(0.05)
+            finished.wait(3, timeout=2)
+    finally:
+        task_postrun.disconnect(finished.finished)
+
+    assert [d.status for d in _digests(result.digest_ids)] == [Status.SENT] * 2
+    assert smtp.recorder.count() == 2
+    for digest in _digests(result.digest_ids):
+        assert len(smtp.recorder.to(digest.recipient)) == 1
+    assert DeliveryAttempt.objects.count() == 2
