@@ -9,13 +9,12 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
-from django.http import Http404, HttpRequest
-from django.utils.translation import gettext as _
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy
 
 from tasks_app.access import agencies_visible_to, events_visible_to, is_administrator
 from tasks_app.admin.exportable import ExportableAdmin
-from tasks_app.admin.scoped import NotFoundOutsideScope, ScopedAdmin, ScopedInline
+from tasks_app.admin.scoped import AdministratorsOnly, ScopedAdmin, ScopedInline
 
 from .admin_merge import merge_into_agency
 from .models import Agency, AgencyAlias, ReminderContact, User
@@ -52,30 +51,12 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class GroupAdmin(NotFoundOutsideScope, DjangoGroupAdmin):
-    """Django's, for administrators (the service decides by role, not by group); to everyone else
-    a group's pages are "not found". Decided by role, like every admin of the service: Django's
-    model permissions would cost every admin page (the navigation asks each admin) a permission
-    query for users who have none."""
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_administrator(request.user)
-
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return is_administrator(request.user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return is_administrator(request.user)
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return is_administrator(request.user)
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return is_administrator(request.user)
+class GroupAdmin(AdministratorsOnly, DjangoGroupAdmin):
+    """Django's, for administrators (the service decides by role, not by group)."""
 
 
 @admin.register(User)
-class UserAdmin(ExportableAdmin, DjangoUserAdmin):
+class UserAdmin(AdministratorsOnly, ExportableAdmin, DjangoUserAdmin):
     """Administrators only; to everyone else users do not exist here (403 on the list, 404 on a
     user's pages)."""
 
@@ -95,24 +76,3 @@ class UserAdmin(ExportableAdmin, DjangoUserAdmin):
     def get_queryset(self, request: HttpRequest):
         users = super().get_queryset(request)
         return users if is_administrator(request.user) else users.none()
-
-    def get_object(self, request: HttpRequest, object_id: str, from_field=None):
-        found = super().get_object(request, object_id, from_field)
-        if found is None:
-            raise Http404(_("没有找到该记录，或您无权查看。"))
-        return found
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_administrator(request.user)
-
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return is_administrator(request.user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return is_administrator(request.user)
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return is_administrator(request.user)
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return is_administrator(request.user)

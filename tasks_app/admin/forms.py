@@ -201,20 +201,7 @@ class TaskForm(SeenForm):
 class TargetForm(SeenForm):
     class Meta:
         model = Target
-        fields = [
-            "plan",
-            "task",
-            "ref",
-            "description",
-            "quantity",
-            "quantity_max",
-            "unit",
-            "comparison",
-            "year",
-            "items",
-            "phrase",
-            "order",
-        ]
+        fields = "__all__"  # the admin passes its own (TargetAdmin.fields)
 
 
 class ExtensionDecisionForm(forms.Form):

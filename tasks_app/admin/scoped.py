@@ -96,6 +96,28 @@ class NotFoundOutsideScope:
         return found
 
 
+class AdministratorsOnly(NotFoundOutsideScope):
+    """Mixed into the admins of Django's own models that only administrators manage (users,
+    groups). Decided by role like every admin of the service — Django's model permissions would
+    cost every admin page a permission query (the navigation asks each admin) for users who have
+    none. To everyone else the rows do not exist: 403 on the list, 404 on a row's pages."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_administrator(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_administrator(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return is_administrator(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_administrator(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_administrator(request.user)
+
+
 class ScopedAdmin(NotFoundOutsideScope, ExportableAdmin, admin.ModelAdmin):
     """Rows from `scope(user)`; permissions from the user's role; out of scope means 404.
 
