@@ -117,17 +117,19 @@ class ResponsibilityAdmin(ResponsibilityViews, ScopedAdmin):
     # --- the list -------------------------------------------------------------------------------
 
     def get_list_display(self, request: HttpRequest):
+        # What a desk acts on first — colour, deadline, status and the buttons — comes before
+        # the context, so the buttons stay on screen beside the navigation and the filters.
         return [
             "task_heading",
-            "plan_short",
-            "agency",
-            "role",
-            "status",
             "colour_display",
             "due_on",
             "days_display",
-            "last_report",
+            "status",
             self._buttons_column(request),
+            "last_report",
+            "role",
+            "agency",
+            "plan_short",
         ]
 
     def _buttons_column(self, request: HttpRequest):
