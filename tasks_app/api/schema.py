@@ -45,6 +45,13 @@ ETAG = OpenApiParameter(
 
 
 class AutoSchema(openapi.AutoSchema):
+    def get_filter_backends(self) -> list:
+        # A list's export (views/exporting.py) takes the list's filters; spectacular would offer
+        # filters on list views only.
+        if getattr(self.view, "action", None) == "export":
+            return list(getattr(self.view, "filter_backends", []))
+        return super().get_filter_backends()
+
     def _needs_if_match(self) -> bool:
         responses = self.get_response_serializers()
         return isinstance(responses, dict) and 428 in responses

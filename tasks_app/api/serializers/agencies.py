@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from agencies.models import Agency, User
@@ -10,7 +11,9 @@ from .common import AgencyRefSerializer
 
 
 class AgencySerializer(serializers.ModelSerializer):
-    aliases = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+    aliases = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="name", label=_("别名")
+    )
     parent = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:

@@ -10,7 +10,7 @@ from tasks_app.working_days import WEEKDAY_NAMES
 
 
 class WorkingDaySerializer(serializers.ModelSerializer):
-    weekday = serializers.SerializerMethodField(help_text=_("星期，如“周六”。"))
+    weekday = serializers.SerializerMethodField(label=_("星期"), help_text=_("星期，如“周六”。"))
 
     class Meta:
         model = WorkingDayException

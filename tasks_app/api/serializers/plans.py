@@ -24,10 +24,18 @@ class TargetSerializer(serializers.ModelSerializer):
     """A numeric target; `reported_*` is the latest value from the task's consolidated report."""
 
     reported_value = serializers.DecimalField(
-        max_digits=20, decimal_places=4, read_only=True, allow_null=True
+        max_digits=20,
+        decimal_places=4,
+        read_only=True,
+        allow_null=True,
+        label=gettext_lazy("完成值"),
     )
-    reported_items = serializers.JSONField(read_only=True, allow_null=True)
-    reported_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    reported_items = serializers.JSONField(
+        read_only=True, allow_null=True, label=gettext_lazy("已完成事项")
+    )
+    reported_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, label=gettext_lazy("报送时间")
+    )
 
     class Meta:
         model = Target

@@ -53,7 +53,7 @@ class ManualReminderResultSerializer(serializers.Serializer):
 
 
 class ReminderPolicySerializer(serializers.ModelSerializer):
-    plan_title = serializers.CharField(source="plan.title", read_only=True)
+    plan_title = serializers.CharField(source="plan.title", read_only=True, label=_("方案名称"))
 
     class Meta:
         model = ReminderPolicy
@@ -117,7 +117,9 @@ class DeliveryAttemptSerializer(serializers.ModelSerializer):
 
 
 class ReminderDigestSerializer(serializers.ModelSerializer):
-    item_count = serializers.IntegerField(read_only=True, help_text=_("邮件所含提醒条数。"))
+    item_count = serializers.IntegerField(
+        read_only=True, label=_("提醒条数"), help_text=_("邮件所含提醒条数。")
+    )
 
     class Meta:
         model = ReminderDigest

@@ -132,7 +132,7 @@ class ReportSerializer(serializers.ModelSerializer):
     submitted_by = PersonField()
     returned_by = PersonField()
     is_consolidated = serializers.BooleanField(
-        read_only=True, help_text=_("牵头单位的报告，即任务的汇总报告。")
+        read_only=True, label=_("汇总报告"), help_text=_("牵头单位的报告，即任务的汇总报告。")
     )
     actions = serializers.SerializerMethodField()
 

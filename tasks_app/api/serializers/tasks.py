@@ -100,12 +100,14 @@ class TaskSerializer(serializers.Serializer):
     colour = serializers.ChoiceField(
         choices=COLOURS,
         allow_null=True,
+        label=gettext_lazy("红黄绿灯"),
         help_text=gettext_lazy("可见责任分工中最差的颜色；无分工为 null。"),
     )
     days_overdue = serializers.IntegerField(
-        help_text=gettext_lazy("未办结分工中最早逾期的天数，未逾期为 0。")
+        label=gettext_lazy("逾期天数"),
+        help_text=gettext_lazy("未办结分工中最早逾期的天数，未逾期为 0。"),
     )
-    responsibilities = ResponsibilityBriefSerializer(many=True)
+    responsibilities = ResponsibilityBriefSerializer(many=True, label=gettext_lazy("责任单位"))
 
     def to_representation(self, task: Task) -> dict:
         brief = ResponsibilityBriefSerializer(context=self.context)
@@ -158,11 +160,13 @@ class ResponsibilitySerializer(serializers.ModelSerializer):
 
     task = TaskRefSerializer(read_only=True)
     agency = AgencyRefSerializer(read_only=True)
-    colour = serializers.ChoiceField(choices=COLOURS, read_only=True)
-    days_left = serializers.SerializerMethodField()
+    colour = serializers.ChoiceField(
+        choices=COLOURS, read_only=True, label=gettext_lazy("红黄绿灯")
+    )
+    days_left = serializers.SerializerMethodField(label=gettext_lazy("剩余/逾期天数"))
     actions = serializers.SerializerMethodField()
     assignees = serializers.SerializerMethodField(
-        help_text=gettext_lazy("经办人（催办提醒也发给他们）。")
+        label=gettext_lazy("经办人"), help_text=gettext_lazy("经办人（催办提醒也发给他们）。")
     )
 
     class Meta:

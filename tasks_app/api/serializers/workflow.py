@@ -105,7 +105,7 @@ class ExtensionRequestSerializer(serializers.ModelSerializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
-    agency = serializers.SerializerMethodField()
+    agency = serializers.SerializerMethodField(label=_("单位"))
     actor = PersonField()
     action = serializers.ChoiceField(choices=Action.choices, read_only=True)
     from_status = serializers.ChoiceField(

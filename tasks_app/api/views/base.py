@@ -19,6 +19,8 @@ from ..permissions import UsesService
 from ..serializers.common import ErrorSerializer
 
 ID_PATTERN = "[0-9]{1,18}"  # longer ids do not exist (64-bit keys): 404, not an overflow
+# The list and its export (views/exporting.py) read the same rows with the same serializer.
+LIST_ACTIONS = frozenset({"list", "export"})
 
 
 def error(description: str) -> OpenApiResponse:
@@ -51,6 +53,11 @@ class ApiViewSet(viewsets.GenericViewSet):
     def visible(self):
         """The records the caller may see (a selector over tasks_app.access)."""
         raise NotImplementedError
+
+    @property
+    def listing(self) -> bool:
+        """Whether this request reads the list (the list itself or its export)."""
+        return self.action in LIST_ACTIONS
 
     def get_serializer_context(self) -> dict:
         context = super().get_serializer_context()
@@ -94,7 +101,7 @@ class SingleRecordMixin:
     addressed by its id alone."""
 
     def filter_queryset(self, queryset):
-        return super().filter_queryset(queryset) if self.action == "list" else queryset
+        return super().filter_queryset(queryset) if self.listing else queryset
 
 
 def unknown_ids(field: str, asked: set[int], found: set[int]) -> None:

@@ -22,13 +22,14 @@ from ..serializers.accounts import ReminderEntrySerializer
 from ..serializers.reminders import ManualReminderInputSerializer, ManualReminderResultSerializer
 from ..serializers.workflow import EventSerializer
 from .base import ListRetrieveViewSet, error, unknown_ids
+from .exporting import ExportMixin
 
 
 @extend_schema_view(
     list=extend_schema(summary=_("办理记录（最新在前）")),
     retrieve=extend_schema(summary=_("办理记录详情")),
 )
-class EventViewSet(ListRetrieveViewSet):
+class EventViewSet(ExportMixin, ListRetrieveViewSet):
     queryset = Event.objects.none()
     serializer_class = EventSerializer
     filterset_class = EventFilter
@@ -42,7 +43,7 @@ class EventViewSet(ListRetrieveViewSet):
     list=extend_schema(summary=_("催办记录（督办员、管理员；最新在前）")),
     retrieve=extend_schema(summary=_("催办记录详情")),
 )
-class ReminderEntryViewSet(ListRetrieveViewSet):
+class ReminderEntryViewSet(ExportMixin, ListRetrieveViewSet):
     queryset = ReminderEntry.objects.none()
     serializer_class = ReminderEntrySerializer
     filterset_class = ReminderEntryFilter

@@ -34,7 +34,8 @@ from ..serializers.plans import (
     PlanStatisticsSerializer,
 )
 from .base import ListRetrieveViewSet, error
-from .downloads import EXPORT_FORMATS, download, export_responses
+from .downloads import EXPORT_FORMAT, EXPORT_FORMATS, download, export_responses
+from .exporting import ExportMixin
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
@@ -43,7 +44,7 @@ MAX_IMPORT_BYTES = 5 * 1024 * 1024
     list=extend_schema(summary=gettext_lazy("单位列表（含别名、上级）")),
     retrieve=extend_schema(summary=gettext_lazy("单位详情")),
 )
-class AgencyViewSet(ListRetrieveViewSet):
+class AgencyViewSet(ExportMixin, ListRetrieveViewSet):
     """Coordinators see every agency (to assign); staff see their own."""
 
     queryset = Agency.objects.none()
@@ -59,7 +60,7 @@ class AgencyViewSet(ListRetrieveViewSet):
     list=extend_schema(summary=gettext_lazy("规划方案列表")),
     retrieve=extend_schema(summary=gettext_lazy("规划方案详情（章节、量化指标及完成情况）")),
 )
-class PlanViewSet(ListRetrieveViewSet):
+class PlanViewSet(ExportMixin, ListRetrieveViewSet):
     queryset = Plan.objects.none()
 
     def visible(self):
@@ -118,6 +119,7 @@ class PlanViewSet(ListRetrieveViewSet):
 
     @extend_schema(
         summary=gettext_lazy("导出单位×任务责任矩阵（xlsx 或 csv）"),
+        parameters=[EXPORT_FORMAT],
         responses={**export_responses(), 404: error(gettext_lazy("方案不存在或不可见"))},
     )
     @action(

@@ -29,6 +29,7 @@ from ..serializers.reminders import (
     ResendResultSerializer,
 )
 from .base import WRITE_ERRORS, ListRetrieveViewSet, SingleRecordMixin, error, unknown_ids
+from .exporting import ExportMixin
 
 CREATE_ERRORS = {key: value for key, value in WRITE_ERRORS.items() if key not in (409, 412, 428)}
 
@@ -54,7 +55,7 @@ CREATE_ERRORS = {key: value for key, value in WRITE_ERRORS.items() if key not in
         responses={204: OpenApiResponse(description=gettext_lazy("已删除")), **WRITE_ERRORS},
     ),
 )
-class ReminderPolicyViewSet(SingleRecordMixin, ListRetrieveViewSet):
+class ReminderPolicyViewSet(ExportMixin, SingleRecordMixin, ListRetrieveViewSet):
     queryset = ReminderPolicy.objects.none()
     serializer_class = ReminderPolicySerializer
     filterset_class = ReminderPolicyFilter
@@ -107,7 +108,7 @@ class ReminderPolicyViewSet(SingleRecordMixin, ListRetrieveViewSet):
         responses={200: ReminderDigestDetailSerializer, 404: error(gettext_lazy("不存在或不可见"))},
     ),
 )
-class ReminderDigestViewSet(SingleRecordMixin, ListRetrieveViewSet):
+class ReminderDigestViewSet(ExportMixin, SingleRecordMixin, ListRetrieveViewSet):
     """Every user of the service sees the emails all of whose items they may see."""
 
     queryset = ReminderDigest.objects.none()

@@ -22,24 +22,25 @@ from ..selectors import report_detail, reports_listed
 from ..serializers.reports import ReasonInputSerializer, ReportDetailSerializer, ReportSerializer
 from .base import ID_PATTERN, WRITE_ERRORS, ListRetrieveViewSet, error
 from .downloads import content_disposition
+from .exporting import ExportMixin
 
 
 @extend_schema_view(
     list=extend_schema(summary=_("进展报告列表（最新在前）")),
     retrieve=extend_schema(summary=_("进展报告详情（指标完成值、附件；响应头 ETag）")),
 )
-class ReportViewSet(ListRetrieveViewSet):
+class ReportViewSet(ExportMixin, ListRetrieveViewSet):
     queryset = ProgressReport.objects.none()
     filterset_class = ReportFilter
     pagination_class = NewestFirstCursorPagination
 
     def visible(self):
-        if self.action == "list":
+        if self.listing:
             return reports_listed(self.request.user)
         return report_detail(self.request.user)
 
     def get_serializer_class(self):
-        return ReportSerializer if self.action == "list" else ReportDetailSerializer
+        return ReportSerializer if self.listing else ReportDetailSerializer
 
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         return self.respond(self.get_object(), ReportDetailSerializer, etag=True)

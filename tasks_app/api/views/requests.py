@@ -23,6 +23,7 @@ from ..selectors import (
 from ..serializers.tasks import ResponsibilitySerializer
 from ..serializers.workflow import DecisionInputSerializer, ExtensionRequestSerializer
 from .base import WRITE_ERRORS, ListRetrieveViewSet
+from .exporting import ExportMixin
 
 S = Responsibility.Status
 # (status awaiting a decision, approve?) -> the transition that decides it
@@ -38,7 +39,7 @@ COMPLETION_DECISIONS = {
     list=extend_schema(summary=_("延期申请列表")),
     retrieve=extend_schema(summary=_("延期申请详情")),
 )
-class ExtensionRequestViewSet(ListRetrieveViewSet):
+class ExtensionRequestViewSet(ExportMixin, ListRetrieveViewSet):
     queryset = ExtensionRequest.objects.none()
     serializer_class = ExtensionRequestSerializer
     filterset_class = ExtensionRequestFilter
@@ -69,13 +70,14 @@ class ExtensionRequestViewSet(ListRetrieveViewSet):
     list=extend_schema(summary=_("办结申请列表（待领导审核、待督办员审核）")),
     retrieve=extend_schema(summary=_("办结申请详情")),
 )
-class CompletionRequestViewSet(ListRetrieveViewSet):
+class CompletionRequestViewSet(ExportMixin, ListRetrieveViewSet):
     """A completion request is a responsibility awaiting review; deciding it is a transition."""
 
     queryset = Responsibility.objects.none()
 
     serializer_class = ResponsibilitySerializer
     filterset_class = CompletionRequestFilter
+    export_title = _("办结申请")
 
     def visible(self):
         return completion_requests_listed(self.request.user, colour_rules(self.request))

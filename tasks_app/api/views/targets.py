@@ -16,6 +16,7 @@ from ..filters import TargetFilter
 from ..selectors import targets_listed
 from ..serializers.targets import TargetRecordSerializer, TargetUpdateSerializer
 from .base import WRITE_ERRORS, ListRetrieveViewSet, SingleRecordMixin, error
+from .exporting import ExportMixin
 
 
 @extend_schema_view(
@@ -30,7 +31,7 @@ from .base import WRITE_ERRORS, ListRetrieveViewSet, SingleRecordMixin, error
         responses={200: TargetRecordSerializer, **WRITE_ERRORS},
     ),
 )
-class TargetViewSet(SingleRecordMixin, ListRetrieveViewSet):
+class TargetViewSet(ExportMixin, SingleRecordMixin, ListRetrieveViewSet):
     queryset = Target.objects.none()
     serializer_class = TargetRecordSerializer
     filterset_class = TargetFilter

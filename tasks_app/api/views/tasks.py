@@ -40,7 +40,8 @@ from ..serializers.workflow import (
     TransitionInputSerializer,
 )
 from .base import WRITE_ERRORS, ListRetrieveViewSet, error
-from .downloads import EXPORT_FORMATS, download, export_responses
+from .downloads import EXPORT_FORMAT, EXPORT_FORMATS, download, export_responses
+from .exporting import ExportMixin
 
 
 @extend_schema_view(
@@ -49,7 +50,7 @@ from .downloads import EXPORT_FORMATS, download, export_responses
     ),
     retrieve=extend_schema(summary=gettext_lazy("任务详情（内容、可见的责任分工、量化指标）")),
 )
-class TaskViewSet(ListRetrieveViewSet):
+class TaskViewSet(ExportMixin, ListRetrieveViewSet):
     queryset = Task.objects.none()
     filterset_class = TaskFilter
 
@@ -246,6 +247,7 @@ class ResponsibilityViewSet(ListRetrieveViewSet):
 
     @extend_schema(
         summary=gettext_lazy("导出筛选后的责任分工（xlsx 或 csv，与后台导出相同）"),
+        parameters=[EXPORT_FORMAT],
         responses=export_responses(),
     )
     @action(

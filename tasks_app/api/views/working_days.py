@@ -21,6 +21,7 @@ from ..serializers.calendar import (
     WorkingDaySerializer,
 )
 from .base import WRITE_ERRORS, ListRetrieveViewSet, SingleRecordMixin, error
+from .exporting import ExportMixin
 
 ADMIN_WRITE_ERRORS = {**WRITE_ERRORS, 403: error(_("仅管理员可以修改工作日历"))}
 ADMIN_CREATE_ERRORS = {k: v for k, v in ADMIN_WRITE_ERRORS.items() if k not in (409, 412, 428)}
@@ -51,7 +52,7 @@ class ByDatePagination(IdCursorPagination):
         responses={204: OpenApiResponse(description=_("已删除")), **ADMIN_WRITE_ERRORS},
     ),
 )
-class WorkingDayViewSet(SingleRecordMixin, ListRetrieveViewSet):
+class WorkingDayViewSet(ExportMixin, SingleRecordMixin, ListRetrieveViewSet):
     queryset = WorkingDayException.objects.none()
     serializer_class = WorkingDaySerializer
     filterset_class = WorkingDayFilter
