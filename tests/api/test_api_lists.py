@@ -4,29 +4,13 @@ for 2 rows as for 50."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from agencies.models import User
-from tasks_app.models import (
-    Event,
-    ExtensionRequest,
-    ReminderDigest,
-    ReminderEntry,
-    Responsibility,
-    WorkingDayException,
-)
-from tests.factories import (
-    ProgressReportFactory,
-    ResponsibilityFactory,
-    TargetFactory,
-    TaskFactory,
-    UserFactory,
-)
+from tests.api.world import grow
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -116,55 +100,6 @@ def test_a_cursor_this_api_did_not_make_is_404(world):
     assert response.json()["code"] == "invalid_cursor"
 
 
-def _grow(world, n: int) -> None:
-    """n more tasks led by A (supported by B), each with a report, an event, an extension, a
-    target, a reminder in an email of its own, and a working-day exception."""
-    today = timezone.localdate()
-    for i in range(n):
-        task = TaskFactory(plan=world.plan)
-        lead = ResponsibilityFactory(
-            task=task,
-            agency=world.a,
-            due_on=today + dt.timedelta(days=i - 10),
-            status=Responsibility.Status.COMPLETION_REQUESTED,
-            accepted_at=timezone.now(),
-        )
-        ResponsibilityFactory(task=task, agency=world.b, role=Responsibility.Role.SUPPORTING)
-        ProgressReportFactory(responsibility=lead, submitted_by=world.users["staff_a"])
-        Event.objects.create(
-            plan=world.plan,
-            task=task,
-            responsibility=lead,
-            action="assign",
-            actor=world.users["staff_a"],
-        )
-        ExtensionRequest.objects.create(
-            responsibility=lead,
-            previous_due_on=lead.due_on,
-            requested_due_on=lead.due_on + dt.timedelta(days=9),
-            reason="r",
-            requested_by=world.users["staff_a"],
-        )
-        ReminderEntry.objects.create(
-            sweep=world.reminder_a.sweep,
-            day=today,
-            responsibility=lead,
-            kind="overdue",
-            period=str(today),
-            recipient=f"a{i}@example.org",
-            recipient_role="contact",
-            grade="red",
-        )
-        ReminderDigest.objects.create(
-            sweep=world.reminder_a.sweep, recipient=f"a{i}@example.org", day=today, seq=i + 2
-        )
-        TargetFactory(task=task, plan=world.plan)
-        WorkingDayException.objects.create(
-            date=dt.date(2040, 1, 1) + dt.timedelta(days=7 * i),  # Sundays worked
-            is_working_day=True,
-        )
-
-
 LISTS = [
     "/api/v1/tasks/",
     "/api/v1/tasks/?overdue=false&agency={a}",
@@ -206,7 +141,7 @@ def test_queries_per_list_do_not_grow_from_2_to_50_rows(world, who):
             assert len(response.json()["results"]) == rows, url
         return len(queries)
 
-    _grow(world, 50)
+    grow(world, 50)
     for template in LISTS:
         url = template.format(a=world.a.pk)
         assert count(url, 2) == count(url, 50), url

@@ -393,6 +393,24 @@ OPS = [
         lambda w, who: f"/api/v1/tokens/{w.token_ids['staff_a']}/",
     ),
 ]
+# Every list's export (views/exporting.py) answers each caller as the list does, in both formats;
+# the files' text is searched for the markers like any other body (_text opens the .xlsx).
+EXPORTED_LISTS = (
+    *("agencies", "plans", "tasks", "targets", "reports", "extension-requests"),
+    *("completion-requests", "events", "reminders", "reminder-policies", "reminder-emails"),
+    "working-days",
+)
+_LISTS = {op.template: op for op in OPS if op.method == "GET"}
+OPS += [
+    Op(
+        "GET",
+        f"/api/v1/{name}/export/{{fmt}}/",
+        _LISTS[f"/api/v1/{name}/"].expected,
+        _p(f"/api/v1/{name}/export/{fmt}/"),
+    )
+    for name in EXPORTED_LISTS
+    for fmt in ("xlsx", "csv")
+]
 CASES = [pytest.param(op, id=f"{op.method} {op.template}") for op in OPS]
 
 

@@ -254,3 +254,53 @@ def _failed_digest(sweep, recipient, subject) -> ReminderDigest:
         error="550 mailbox unavailable",
     )
     return digest
+
+
+def grow(world: World, n: int, *, start: int = 0) -> None:
+    """n more tasks led by A (supported by B), each with a report, an event, an extension, a
+    target, a reminder in an email of its own, and a working-day exception (`start`: how many
+    earlier calls made, so that a second call adds different ones)."""
+    today = timezone.localdate()
+    for i in range(start, start + n):
+        task = TaskFactory(plan=world.plan)
+        lead = ResponsibilityFactory(
+            task=task,
+            agency=world.a,
+            due_on=today + dt.timedelta(days=i - 10),
+            status=Responsibility.Status.COMPLETION_REQUESTED,
+            accepted_at=timezone.now(),
+        )
+        ResponsibilityFactory(task=task, agency=world.b, role=Responsibility.Role.SUPPORTING)
+        ProgressReportFactory(responsibility=lead, submitted_by=world.users["staff_a"])
+        Event.objects.create(
+            plan=world.plan,
+            task=task,
+            responsibility=lead,
+            action="assign",
+            actor=world.users["staff_a"],
+        )
+        ExtensionRequest.objects.create(
+            responsibility=lead,
+            previous_due_on=lead.due_on,
+            requested_due_on=lead.due_on + dt.timedelta(days=9),
+            reason="r",
+            requested_by=world.users["staff_a"],
+        )
+        ReminderEntry.objects.create(
+            sweep=world.reminder_a.sweep,
+            day=today,
+            responsibility=lead,
+            kind="overdue",
+            period=str(today),
+            recipient=f"a{i}@example.org",
+            recipient_role="contact",
+            grade="red",
+        )
+        ReminderDigest.objects.create(
+            sweep=world.reminder_a.sweep, recipient=f"a{i}@example.org", day=today, seq=i + 2
+        )
+        TargetFactory(task=task, plan=world.plan)
+        WorkingDayException.objects.create(
+            date=dt.date(2040, 1, 1) + dt.timedelta(days=7 * i),  # Sundays worked
+            is_working_day=True,
+        )
