@@ -198,6 +198,7 @@ SPECTACULAR_SETTINGS = {
         "ReportStatusEnum": "tasks_app.models.reports.ProgressReport.Status",
         "ExtensionStatusEnum": "tasks_app.models.workflow.ExtensionRequest.Status",
         "ReminderEmailStatusEnum": "tasks_app.models.reminders.ReminderDigest.Status",
+        "UserRoleEnum": "agencies.models.User.Role",
     },
 }
 

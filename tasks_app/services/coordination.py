@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -29,6 +30,9 @@ from .guards import (
 )
 
 S = Responsibility.Status
+# Who may name an item's 经办人, and so see whom they could name: the agency's own people (staff
+# and leaders) and the plan's coordinator (administrators hold that capacity everywhere).
+NAMES_ASSIGNEES = STAFF_OR_COORDINATOR
 
 
 @transaction.atomic
@@ -179,7 +183,7 @@ def responsibility_assignees_set(
     one named must be an active staff member or leader of the responsible agency."""
     responsibility = responsibility_locked(responsibility_id)
     version_check(responsibility, expected_version)
-    capacity_require(actor, responsibility, STAFF_OR_COORDINATOR)
+    capacity_require(actor, responsibility, NAMES_ASSIGNEES)
     if not responsibility.is_open:
         raise TransitionNotAllowed(
             _("当前状态为“%(status)s”，不能指定经办人。")
@@ -212,20 +216,29 @@ def responsibility_assignees_set(
     return responsibility
 
 
-def _person(user: User) -> str:
+def responsibility_assignee_choices(
+    *, responsibility: Responsibility, actor: User
+) -> QuerySet[User]:
+    """The people `actor` could name 经办人 of `responsibility` (those responsibility_assignees_set
+    accepts); PermissionDenied for whoever may not name them. Needs task.plan loaded."""
+    capacity_require(actor, responsibility, NAMES_ASSIGNEES)
+    return assignable_users(responsibility.agency_id)
+
+
+def full_name(user: User) -> str:
     """姓名 as Chinese writes it (family name first), else the username."""
     return f"{user.last_name}{user.first_name}" or user.username
 
 
 def _names(users: list[User]) -> str:
-    return pgettext("list separator", "、").join(_person(u) for u in users)
+    return pgettext("list separator", "、").join(full_name(u) for u in users)
 
 
 def _not_assignable(user_id: int, responsibility: Responsibility) -> str:
     """Why `user_id` cannot be named; a user of another agency is named by number only."""
     user = User.objects.filter(pk=user_id, agency_id=responsibility.agency_id).first()
     who = (
-        _("“%(name)s”") % {"name": _person(user)}
+        _("“%(name)s”") % {"name": full_name(user)}
         if user is not None
         else _("编号为%(id)s的用户") % {"id": user_id}
     )

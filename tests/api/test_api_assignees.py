@@ -1,10 +1,13 @@
-"""POST /responsibilities/{id}/assignees/: naming the staff who handle an item over HTTP."""
+"""POST /responsibilities/{id}/assignees/ (naming the staff who handle an item) and
+GET …/assignable-users/ (whom one may name) over HTTP."""
 
 from __future__ import annotations
 
 import pytest
 
+from agencies.models import User
 from tasks_app.models import Action, Event
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -112,3 +115,53 @@ def test_the_list_shows_each_items_assignees(world):
     shown = {r["id"]: r["assignees"] for r in response.json()["results"]}
     assert shown[world.resp_a.pk] == [{"id": world.users["leader_a"].pk, "name": "leader_a"}]
     assert shown[world.resp_ab_lead.pk] == []
+
+
+# --- GET /responsibilities/{id}/assignable-users/ ------------------------------------------------
+
+
+def _assignable(world, who, responsibility):
+    return world.client(who).get(f"/api/v1/responsibilities/{responsibility.pk}/assignable-users/")
+
+
+def test_the_agencys_active_staff_then_leaders_by_name(world):
+    """Whom the service accepts: A's active staff and leaders (not A's inactive people, not the
+    coordinator, nobody of B), staff first, family name first."""
+    named = UserFactory(
+        username="wxm", agency=world.a, role=User.Role.STAFF, last_name="王", first_name="小明"
+    )
+    UserFactory(username="gone", agency=world.a, role=User.Role.STAFF, is_active=False)
+    UserFactory(username="b_leader", agency=world.b, role=User.Role.LEADER)
+    users = world.users
+
+    response = _assignable(world, "staff_a", world.resp_a)
+
+    assert response.status_code == 200
+    assert response.json() == [
+        {"id": users["revoked"].pk, "username": "revoked", "name": "revoked", "role": "staff"},
+        {"id": users["staff_a"].pk, "username": "staff_a", "name": "staff_a", "role": "staff"},
+        {"id": named.pk, "username": "wxm", "name": "王小明", "role": "staff"},
+        {"id": users["leader_a"].pk, "username": "leader_a", "name": "leader_a", "role": "leader"},
+    ]
+
+
+def test_the_listed_users_are_the_ones_the_assignees_post_accepts(world):
+    listed = [u["id"] for u in _assignable(world, "coordinator", world.resp_a).json()]
+
+    response = _post(world, "coordinator", world.resp_a, listed, f'"{world.resp_a.pk}.1"')
+
+    assert response.status_code == 200
+    assert sorted(a["id"] for a in response.json()["assignees"]) == sorted(listed)
+
+
+def test_refused_as_the_assignees_post_refuses(world):
+    """404 where the item is not visible; 403 where it is but the caller may not name its people
+    (A leads the task B supports): B's people are never listed to A."""
+    hidden = _assignable(world, "staff_b", world.resp_a)
+    not_theirs = _assignable(world, "staff_a", world.resp_ab_support)
+    post = _post(world, "staff_a", world.resp_ab_support, [], f'"{world.resp_ab_support.pk}.1"')
+
+    assert (hidden.status_code, hidden.json()["code"]) == (404, "not_found")
+    assert (not_theirs.status_code, not_theirs.json()["code"]) == (403, "permission_denied")
+    assert post.status_code == 403
+    assert "staff_b" not in not_theirs.content.decode()

@@ -183,6 +183,20 @@ OPS = [
         body=lambda w: {"user_ids": [w.users["staff_a"].pk]},
         headers=lambda w: {"If-Match": etag(w.resp_a)},
     ),
+    # Whom A's item can be given to: those who may name its 经办人 (A's people, the coordinator).
+    Op(
+        "GET",
+        "/api/v1/responsibilities/{id}/assignable-users/",
+        {"staff_a": 200, "staff_b": 404, "leader_a": 200, "coordinator": 200},
+        _p("/api/v1/responsibilities/{w.resp_a.pk}/assignable-users/"),
+    ),
+    # B's item is visible to A (A leads the task) but A may not name B's people.
+    Op(
+        "GET",
+        "/api/v1/responsibilities/{id}/assignable-users/",
+        {"staff_a": 403, "staff_b": 200, "leader_a": 403, "coordinator": 200},
+        _p("/api/v1/responsibilities/{w.resp_ab_support.pk}/assignable-users/"),
+    ),
     Op(
         "POST",
         "/api/v1/responsibilities/{id}/reports/",

@@ -6,7 +6,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from agencies.models import User
 from tasks_app.models import Action, Event, ExtensionRequest, Responsibility
+from tasks_app.services.coordination import full_name
 from tasks_app.services.workflow import TRANSITIONS
 
 from ..concurrency import extension_etag
@@ -59,6 +61,18 @@ class AssigneesInputSerializer(serializers.Serializer):
             "经办人的用户编号（责任单位在用的经办人或分管领导），替换原有经办人；空列表为全部取消。"
         ),
     )
+
+
+class AssignableUserSerializer(serializers.Serializer):
+    """Someone who may be named 经办人 of an item (an active staff member or leader of its agency)."""
+
+    id = serializers.IntegerField(help_text=_("用户编号，用于指定经办人（user_ids）。"))
+    username = serializers.CharField()
+    name = serializers.SerializerMethodField(help_text=_("姓名（姓在前）；未填姓名时为用户名。"))
+    role = serializers.ChoiceField(choices=User.Role.choices)
+
+    def get_name(self, user: User) -> str:
+        return full_name(user)
 
 
 class AssignInputSerializer(serializers.Serializer):

@@ -31,6 +31,7 @@ from ..serializers.reports import (
 )
 from ..serializers.tasks import ResponsibilitySerializer, TaskDetailSerializer, TaskSerializer
 from ..serializers.workflow import (
+    AssignableUserSerializer,
     AssigneesInputSerializer,
     AssignInputSerializer,
     DeadlineInputSerializer,
@@ -208,6 +209,30 @@ class ResponsibilityViewSet(ListRetrieveViewSet):
             expected_version=version,
         )
         return self._updated(responsibility.pk)
+
+    @extend_schema(
+        summary=gettext_lazy("可指定为经办人的用户（本单位经办人、分管领导或督办员可查看）"),
+        responses={
+            200: AssignableUserSerializer(many=True),
+            403: error(gettext_lazy("无权指定该事项的经办人")),
+            404: error(gettext_lazy("不存在或不可见")),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="assignable-users",
+        url_name="assignable-users",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def assignable_users(self, request: Request, pk: str) -> Response:
+        """Whom `assignees/` accepts for this item: the responsible agency's active staff and
+        leaders, shown only to those who may name them (as the service decides)."""
+        users = coordination.responsibility_assignee_choices(
+            responsibility=self.get_object(), actor=request.user
+        )
+        return Response(AssignableUserSerializer(users, many=True).data)
 
     @extend_schema(
         summary=gettext_lazy("报送本期进展（可附证明材料；If-Match 为责任分工的 ETag）"),
