@@ -259,6 +259,10 @@ def _local_date(value: dt.datetime | None) -> dt.date | None:
 
 def _cell(sheet, value, *, bold: bool = False, centre: bool = False) -> WriteOnlyCell:
     cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str):
+        # Text is text: openpyxl would store "=…" as a formula, and what agencies type (report
+        # narratives, reasons) must never run in a coordinator's Excel.
+        cell.data_type = "s"
     if isinstance(value, dt.datetime):
         cell.number_format = "yyyy-mm-dd hh:mm"
     elif isinstance(value, dt.date):
@@ -291,8 +295,18 @@ def _save(workbook: Workbook) -> bytes:
     return buffer.getvalue()
 
 
+# A CSV cell beginning with one of these is a formula to Excel (CSV injection, OWASP).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_text(value: str) -> str:
+    """Text that Excel would read as a formula, quoted to stay text (a leading apostrophe)."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
 def _csv(rows: Iterable[Iterable]) -> bytes:
-    """UTF-8 with a byte-order mark, so that Excel opens the Chinese text correctly."""
+    """UTF-8 with a byte-order mark, so that Excel opens the Chinese text correctly. Text that
+    Excel would run as a formula is quoted (_csv_text); numbers are left as they are."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for row in rows:
@@ -304,6 +318,8 @@ def _csv(rows: Iterable[Iterable]) -> bytes:
                 if isinstance(v, dt.datetime)
                 else v.isoformat()
                 if isinstance(v, dt.date)
+                else _csv_text(v)
+                if isinstance(v, str)
                 else v
                 for v in row
             ]

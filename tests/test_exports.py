@@ -278,3 +278,27 @@ def test_every_list_page_offers_its_exports_with_its_filters(client, w):
 
     assert f'href="{TASKS}export/xlsx/?q=%E4%B8%89%E5%8F%B7"' in html
     assert f'href="{TASKS}export/csv/?q=%E4%B8%89%E5%8F%B7"' in html
+
+
+# --- What agencies type never runs in Excel --------------------------------------------------
+
+FORMULA = '=HYPERLINK("http://evil.example/","点击查看")'
+
+
+@pytest.mark.parametrize("text", [FORMULA, "+1+2", "-1-2", "@SUM(A1)"])
+def test_text_that_looks_like_a_formula_is_exported_as_text(client, w, text):
+    w.task_3.title = text
+    w.task_3.save()
+
+    sheet, _rows = _xlsx_rows(_export(client, w.coordinator, "xlsx", "q=3&colour=red"))
+    csv_rows = _csv_rows(_export(client, w.coordinator, "csv", "colour=red"))
+
+    cell = sheet.cell(row=2, column=HEADERS.index("任务") + 1)
+    assert (cell.value, cell.data_type) == (text, "s")  # a string, not a formula
+    assert csv_rows[1][1] == f"'{text}"  # Excel shows it, does not run it
+
+
+def test_numbers_in_csv_are_not_quoted(client, w):
+    csv_rows = _csv_rows(_export(client, w.coordinator, "csv", "colour=red"))
+
+    assert csv_rows[1][HEADERS.index("剩余/逾期天数")] == "-9"
