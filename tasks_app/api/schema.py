@@ -60,7 +60,9 @@ class AutoSchema(openapi.AutoSchema):
         parameters = list(super().get_override_parameters())
         if self._needs_if_match():
             parameters.append(IF_MATCH)
-        if getattr(self.view, "action", None) == "retrieve" or self._needs_if_match():
+        action = getattr(self.view, "action", None)
+        created_with_etag = action == "create" and getattr(self.view, "etag_on_create", False)
+        if action == "retrieve" or created_with_etag or self._needs_if_match():
             parameters.append(ETAG)
         return parameters
 

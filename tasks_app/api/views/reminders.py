@@ -60,6 +60,7 @@ class ReminderPolicyViewSet(ExportMixin, SingleRecordMixin, ListRetrieveViewSet)
     serializer_class = ReminderPolicySerializer
     filterset_class = ReminderPolicyFilter
     permission_classes = [CoordinatorOrAdministrator]
+    etag_on_create = True  # the schema documents the ETag of a created record
 
     def visible(self):
         return (

@@ -58,6 +58,7 @@ class WorkingDayViewSet(ExportMixin, SingleRecordMixin, ListRetrieveViewSet):
     filterset_class = WorkingDayFilter
     pagination_class = ByDatePagination
     permission_classes = [ReadOrAdministrator]
+    etag_on_create = True  # the schema documents the ETag of a created record
 
     def visible(self):
         return WorkingDayException.objects.all()  # the calendar is public to the service
