@@ -198,10 +198,26 @@ class TaskForm(SeenForm):
         ]
 
 
+TARGET_FIELDS = [
+    "plan",
+    "task",
+    "ref",
+    "description",
+    "quantity",
+    "quantity_max",
+    "unit",
+    "comparison",
+    "year",
+    "items",
+    "phrase",
+    "order",
+]
+
+
 class TargetForm(SeenForm):
     class Meta:
         model = Target
-        fields = "__all__"  # the admin passes its own (TargetAdmin.fields)
+        fields = TARGET_FIELDS
 
 
 class ExtensionDecisionForm(forms.Form):

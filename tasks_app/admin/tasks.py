@@ -38,7 +38,7 @@ from tasks_app.services.targets import target_update
 from tasks_app.services.tasks import EDITABLE_FIELDS, task_update
 
 from .filters import plan_filter
-from .forms import AssignForm, TargetForm, TaskForm, form_errors
+from .forms import TARGET_FIELDS, AssignForm, TargetForm, TaskForm, form_errors
 from .scoped import (
     ReadOnlyInline,
     ScopedAdmin,
@@ -250,20 +250,7 @@ class TargetAdmin(ScopedAdmin):
     search_fields = ["description", "phrase"]
     list_select_related = ["plan", "task"]
     ordering = ["plan_id", "order", "id"]
-    fields = [
-        "plan",
-        "task",
-        "ref",
-        "description",
-        "quantity",
-        "quantity_max",
-        "unit",
-        "comparison",
-        "year",
-        "items",
-        "phrase",
-        "order",
-    ]
+    fields = TARGET_FIELDS
     coordinator_fields = (
         "description",
         "quantity",
