@@ -33,7 +33,7 @@ def fingerprint(record: Model) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def check_seen(record: Model, seen: str | None) -> None:
+def fingerprint_check(record: Model, seen: str | None) -> None:
     """Raise StaleObject unless `record` (locked by the caller) is as it was seen. `seen=None`
     means the caller does not ask (a command, a test, a service calling a service)."""
     if seen is not None and fingerprint(record) != seen:

@@ -22,9 +22,8 @@ Rules (see the README):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from collections.abc import Iterable
+from decimal import Decimal
 from typing import IO
 
 from django.core.files import File
@@ -36,15 +35,11 @@ from agencies.models import User
 from tasks_app import scheduling
 from tasks_app.access import Capacity, capacities
 from tasks_app.attachments import (
-    attachment_size,
-    attachment_validate,
-    original_name,
     stored_name,
 )
 from tasks_app.errors import InvalidInput, StaleObject, TransitionNotAllowed
 from tasks_app.models import (
     Action,
-    Plan,
     ProgressReport,
     ReportAttachment,
     ReportTargetValue,
@@ -61,6 +56,7 @@ from tasks_app.services.guards import (
     schedule_refresh,
     version_check,
 )
+from tasks_app.services.report_filing import Filing, TargetValues, Upload, filing_clean
 
 S = Responsibility.Status
 RS = ProgressReport.Status
@@ -68,30 +64,6 @@ RS = ProgressReport.Status
 # Accepted and still open: the agency is working on it and owes reports.
 REPORTABLE = frozenset({S.IN_PROGRESS, S.LEADER_REVIEW, S.COMPLETION_REQUESTED})
 RETURNABLE = frozenset({RS.SUBMITTED, RS.PENDING_LEADER})
-_VALUE_QUANTUM = Decimal("0.0001")  # ReportTargetValue.value has 4 decimal places
-_VALUE_LIMIT = Decimal(10) ** 16  # and 20 digits
-
-TargetValues = Mapping[int, tuple[Decimal, list[str]]]
-
-
-@dataclass(frozen=True)
-class _Upload:
-    file: IO[bytes]
-    name: str
-    content_type: str
-    size: int
-
-
-@dataclass(frozen=True)
-class _Filing:
-    """A report's content, validated."""
-
-    period_start: dt.date
-    period_end: dt.date
-    narrative: str
-    percent: int
-    values: dict[Target, tuple[Decimal, list[str]]]
-    uploads: list[_Upload]
 
 
 def progress_report_submit(
@@ -147,7 +119,7 @@ def _submit(
     version_check(responsibility, expected_version)
     held = capacity_require(actor, responsibility, STAFF)
     _check_reportable(responsibility)
-    filing = _clean(
+    filing = filing_clean(
         responsibility,
         narrative=narrative,
         percent=percent,
@@ -315,107 +287,6 @@ def _check_correctable(report: ProgressReport) -> None:
         )
 
 
-# --- Validation (reads only) -------------------------------------------------------------------
-
-
-def _clean(
-    responsibility: Responsibility,
-    *,
-    narrative: str,
-    percent: int,
-    period_start: dt.date | None,
-    target_values: TargetValues,
-    attachments: list[IO[bytes]],
-) -> _Filing:
-    """The validated filing, or InvalidInput listing every problem (field_errors)."""
-    errors: dict[str, list[str]] = {}
-    period = _clean_period(responsibility.task.plan, period_start, errors)
-    narrative = (narrative or "").strip()
-    if not narrative:
-        errors.setdefault("narrative", []).append(_("请填写进展情况。"))
-    if isinstance(percent, bool) or not isinstance(percent, int) or not 0 <= percent <= 100:
-        errors.setdefault("percent", []).append(_("完成比例须为0至100之间的整数。"))
-    values = _clean_target_values(responsibility.task_id, target_values, errors)
-    uploads = _clean_uploads(attachments, errors)
-    if errors:
-        raise InvalidInput(next(iter(errors.values()))[0], field_errors=errors)
-    start, end = period
-    return _Filing(start, end, narrative, percent, values, uploads)
-
-
-def _clean_period(
-    plan: Plan, period_start: dt.date | None, errors: dict[str, list[str]]
-) -> tuple[dt.date, dt.date]:
-    """The reporting period to file for: the current one by default, or an earlier one (late)."""
-    current = scheduling.reporting_period(cycle=plan.reporting_cycle, on=timezone.localdate())
-    if period_start is None:
-        return current
-    period = scheduling.reporting_period(cycle=plan.reporting_cycle, on=period_start)
-    if period[0] != period_start:
-        errors.setdefault("period_start", []).append(
-            _("报送期起始日期应为%(start)s。") % {"start": period[0].isoformat()}
-        )
-    elif period_start > current[0]:
-        errors.setdefault("period_start", []).append(_("该报送期尚未开始，不能提前报送。"))
-    return period
-
-
-def _clean_target_values(
-    task_id: int, target_values: TargetValues, errors: dict[str, list[str]]
-) -> dict[Target, tuple[Decimal, list[str]]]:
-    targets = Target.objects.in_bulk(list(target_values))
-    cleaned: dict[Target, tuple[Decimal, list[str]]] = {}
-    for target_id, entry in target_values.items():
-        target = targets.get(target_id)
-        if target is None or target.task_id != task_id:
-            errors.setdefault("target_values", []).append(_("所填指标不属于该任务。"))
-            continue
-        value, items = entry
-        problem = _value_problem(value) or _items_problem(items)
-        if problem:
-            errors.setdefault("target_values", []).append(
-                _("%(label)s：%(error)s") % {"label": target.description, "error": problem}
-            )
-            continue
-        cleaned[target] = (Decimal(value), [item.strip() for item in items if item.strip()])
-    return cleaned
-
-
-def _value_problem(value: object) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, int | Decimal):
-        return _("完成值须为数字。")
-    value = Decimal(value)
-    if not value.is_finite():
-        return _("完成值须为数字。")
-    if value < 0:
-        return _("完成值不能为负数。")
-    try:
-        exact = value.quantize(_VALUE_QUANTUM) == value
-    except InvalidOperation:
-        exact = False
-    if not exact or value >= _VALUE_LIMIT:
-        return _("完成值最多保留4位小数且不超过16位整数。")
-    return None
-
-
-def _items_problem(items: object) -> str | None:
-    if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
-        return _("具体名单须为名称列表。")
-    return None
-
-
-def _clean_uploads(attachments: list[IO[bytes]], errors: dict[str, list[str]]) -> list[_Upload]:
-    uploads = []
-    for file in attachments:
-        try:
-            content_type = attachment_validate(file)
-        except InvalidInput as error:
-            errors.setdefault("attachments", []).append(str(error.message))
-            continue
-        uploads.append(_Upload(file, original_name(file), content_type, attachment_size(file)))
-    return uploads
-
-
 # --- Writes ------------------------------------------------------------------------------------
 
 
@@ -423,7 +294,7 @@ def _save_report(
     report: ProgressReport | None,
     *,
     responsibility: Responsibility,
-    filing: _Filing,
+    filing: Filing,
     actor: User,
     status: str,
 ) -> ProgressReport:
@@ -454,7 +325,7 @@ def _save_target_values(
 
 
 def _save_attachments(
-    report: ProgressReport, uploads: list[_Upload], *, actor: User, written: list[str]
+    report: ProgressReport, uploads: list[Upload], *, actor: User, written: list[str]
 ) -> None:
     """Store each file under a random name; `written` lets the caller remove them on rollback."""
     for upload in uploads:

@@ -12,7 +12,7 @@ from django.utils.translation import pgettext
 from agencies.models import User
 from tasks_app.access import can_coordinate_plan
 from tasks_app.errors import InvalidInput, PermissionDenied
-from tasks_app.fingerprint import check_seen
+from tasks_app.fingerprint import fingerprint_check
 from tasks_app.models import Action, Event, Target
 
 EDITABLE_FIELDS = frozenset(
@@ -45,7 +45,7 @@ def target_update(*, target_id: int, actor: User, seen: str | None = None, **cha
         raise InvalidInput(_("该量化指标不存在或已被删除。")) from None
     if not can_coordinate_plan(actor, target.plan):
         raise PermissionDenied()
-    check_seen(target, seen)
+    fingerprint_check(target, seen)
     changed = {}
     for name, value in changes.items():
         before = getattr(target, name)

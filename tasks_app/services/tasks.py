@@ -13,7 +13,7 @@ from django.utils.translation import pgettext
 from agencies.models import User
 from tasks_app.access import can_coordinate_plan
 from tasks_app.errors import InvalidInput, PermissionDenied
-from tasks_app.fingerprint import check_seen
+from tasks_app.fingerprint import fingerprint_check
 from tasks_app.models import Action, Event, Task
 
 EDITABLE_FIELDS = ("title", "text", "kind", "due_on")
@@ -70,7 +70,7 @@ def task_update(
         raise InvalidInput(_("该任务不存在或已被删除。")) from None
     if not can_coordinate_plan(actor, task.plan):
         raise PermissionDenied()
-    check_seen(task, seen)
+    fingerprint_check(task, seen)
     before = {name: getattr(task, name) for name in changes}
     for name, value in changes.items():
         setattr(task, name, value.strip() if isinstance(value, str) else value)
