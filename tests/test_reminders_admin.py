@@ -12,7 +12,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tasks_app.admin.reminders import remind_now
+from tasks_app.admin.bulk_actions import remind_now
 from tasks_app.models import (
     Action,
     Event,

@@ -3,7 +3,7 @@
 from . import calendar, plans  # noqa: F401
 
 # isort: split
-from . import reminders  # noqa: F401  reminders: log, emails, preview, per-plan rules
+from . import reminder_settings, reminders  # noqa: F401  log, emails, preview; rules, sweeps
 
 # isort: split
 # The workflow admin: "我的任务", the coordinator's start page, tasks, targets, records.

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from tasks_app.errors import DomainError
 from tasks_app.models import ExtensionRequest, Responsibility
+from tasks_app.reminders.manual import NOTE_MAX_LENGTH, reminders_send_now
 from tasks_app.services.coordination import responsibility_deadline_set
 from tasks_app.services.workflow import extension_decide
 
@@ -126,10 +127,46 @@ def approve_extensions(modeladmin, request: HttpRequest, queryset: QuerySet[Resp
 
 @admin.action(description=gettext_lazy("立即催办"), permissions=["coordinate"])
 def remind_now(modeladmin, request: HttpRequest, queryset: QuerySet[Responsibility]):
-    """The reminders' "立即催办" (tasks_app.admin.reminders), offered to coordinators only."""
-    from .reminders import remind_now as send_reminders_now
-
-    return send_reminders_now(modeladmin, request, queryset)
+    """Ask for an optional note, then remind the selected items' agencies now (manual 催办).
+    For the responsibility changelist, whose `has_coordinate_permission` shows it to
+    coordinators; the service checks each item's plan."""
+    if request.POST.get("apply") != "yes":
+        context = {
+            **modeladmin.admin_site.each_context(request),
+            "opts": modeladmin.model._meta,
+            "title": _("立即催办"),
+            "items": queryset.select_related("task", "agency"),
+            "action": "remind_now",
+            "select_across": request.POST.get("select_across", "0"),
+            "note_max_length": NOTE_MAX_LENGTH,
+        }
+        return TemplateResponse(request, "reminders/admin/remind_now.html", context)
+    try:
+        result = reminders_send_now(
+            responsibility_ids=list(queryset.values_list("pk", flat=True)),
+            actor=request.user,
+            note=request.POST.get("note", ""),
+        )
+    except DomainError as error:
+        modeladmin.message_user(request, str(error.message), messages.ERROR)
+        return None
+    counts = {
+        "items": len(result.reminded),
+        "emails": len(result.digest_ids),
+        "skipped": result.skipped_final,
+    }
+    text = _("已对 %(items)s 项事项发出催办，共 %(emails)s 封邮件。") % counts
+    if result.skipped_final:
+        text += _("另有 %(skipped)s 项已办结或中止，未催办。") % counts
+    if not result.digest_ids:
+        text = (
+            _("已记录对 %(items)s 项事项的催办，但责任单位没有可用的催办联系人或经办人邮箱。")
+            % counts
+        )
+    modeladmin.message_user(
+        request, text, messages.SUCCESS if result.digest_ids else messages.WARNING
+    )
+    return None
 
 
 @admin.action(description=gettext_lazy("批准延期"), permissions=["coordinate"])

@@ -1,5 +1,6 @@
-"""Reminders in the admin: the reminder log, the emails with their delivery attempts, a preview
-of the next sweep, per-plan rules, and the "立即催办" action for the responsibility list.
+"""Reminders in the admin: the reminder log, the emails with their delivery attempts and a preview
+of the next sweep. The per-plan rules and the sweeps are in reminder_settings.py, the "立即催办"
+action in bulk_actions.py.
 
 Every list and page is scoped by tasks_app.reminders.selectors (which asks tasks_app.access).
 """
@@ -23,26 +24,19 @@ from tasks_app.access import (
     can_use_service,
     is_administrator,
     is_coordinator,
-    plans_visible_to,
     responsibilities_visible_to,
 )
-from tasks_app.errors import DomainError
 from tasks_app.models import (
     DeliveryAttempt,
     Grade,
     ReminderDigest,
     ReminderEntry,
-    ReminderPolicy,
-    ReminderSweep,
 )
 from tasks_app.reminders.delivery import digests_requeue
-from tasks_app.reminders.manual import NOTE_MAX_LENGTH, reminders_send_now
 from tasks_app.reminders.rendering import entry_line, rows_for
 from tasks_app.reminders.selectors import (
-    can_edit_reminder_policy,
     reminder_digests_visible_to,
     reminder_entries_visible_to,
-    reminder_policies_visible_to,
 )
 from tasks_app.reminders.sweep import reminders_sweep_run
 
@@ -333,127 +327,3 @@ class ReminderDigestAdmin(ReadOnlyLogAdmin):
         self.message_user(
             request, _("已重新排队 %(count)s 封邮件。") % {"count": count}, messages.SUCCESS
         )
-
-
-# --- Sweeps (administrators) ----------------------------------------------------------------
-
-
-@admin.register(ReminderSweep)
-class ReminderSweepAdmin(ReadOnlyLogAdmin):
-    list_display = [
-        "day",
-        "trigger",
-        "actor",
-        "started_at",
-        "finished_at",
-        "entries_created",
-        "digests_created",
-        "escalated",
-    ]
-    list_filter = ["trigger"]
-    date_hierarchy = "day"
-    fields = [*list_display, "counts"]
-    readonly_fields = fields
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_administrator(request.user)
-
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return is_administrator(request.user)
-
-
-# --- Per-plan rules -------------------------------------------------------------------------
-
-
-@admin.register(ReminderPolicy)
-class ReminderPolicyAdmin(NotFoundOutsideScope, ExportableAdmin, admin.ModelAdmin):
-    list_display = [
-        "plan",
-        "enabled",
-        "due_soon_offsets",
-        "overdue_every",
-        "accept_within",
-        "report_due_offsets",
-        "escalate_after_overdue",
-        "escalate_after_reminders",
-        "updated_at",
-    ]
-    list_select_related = ["plan"]
-    search_fields = ["plan__title"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[ReminderPolicy]:
-        return reminder_policies_visible_to(request.user)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "plan":
-            # Coordinators see exactly the plans they coordinate, administrators every plan.
-            kwargs["queryset"] = plans_visible_to(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    @staticmethod
-    def _may(request: HttpRequest, plan) -> bool:
-        return can_edit_reminder_policy(request.user, plan)
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_administrator(request.user) or is_coordinator(request.user)
-
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return self.has_module_permission(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return self.has_module_permission(request)
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        if obj is None:
-            return self.has_module_permission(request)
-        return self._may(request, obj.plan)
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return self.has_change_permission(request, obj)
-
-
-# --- "立即催办", an action for the responsibility changelist -----------------------------------
-
-
-@admin.action(description=gettext_lazy("立即催办"), permissions=["coordinate"])
-def remind_now(modeladmin, request: HttpRequest, queryset):
-    """Ask for an optional note, then remind the selected items' agencies now (manual 催办).
-    For the responsibility changelist, whose `has_coordinate_permission` shows it to
-    coordinators; the service checks each item's plan."""
-    if request.POST.get("apply") != "yes":
-        context = {
-            **modeladmin.admin_site.each_context(request),
-            "opts": modeladmin.model._meta,
-            "title": _("立即催办"),
-            "items": queryset.select_related("task", "agency"),
-            "action": "remind_now",
-            "select_across": request.POST.get("select_across", "0"),
-            "note_max_length": NOTE_MAX_LENGTH,
-        }
-        return TemplateResponse(request, "reminders/admin/remind_now.html", context)
-    try:
-        result = reminders_send_now(
-            responsibility_ids=list(queryset.values_list("pk", flat=True)),
-            actor=request.user,
-            note=request.POST.get("note", ""),
-        )
-    except DomainError as error:
-        modeladmin.message_user(request, str(error.message), messages.ERROR)
-        return None
-    counts = {
-        "items": len(result.reminded),
-        "emails": len(result.digest_ids),
-        "skipped": result.skipped_final,
-    }
-    text = _("已对 %(items)s 项事项发出催办，共 %(emails)s 封邮件。") % counts
-    if result.skipped_final:
-        text += _("另有 %(skipped)s 项已办结或中止，未催办。") % counts
-    if not result.digest_ids:
-        text = (
-            _("已记录对 %(items)s 项事项的催办，但责任单位没有可用的催办联系人或经办人邮箱。")
-            % counts
-        )
-    modeladmin.message_user(
-        request, text, messages.SUCCESS if result.digest_ids else messages.WARNING
-    )
-    return None
