@@ -159,6 +159,19 @@ def working_calendar() -> WorkingCalendar:
     return WorkingCalendar.load()
 
 
+def calendar_missing_years(*, today: dt.date) -> list[int]:
+    """The years the service is working in whose official holidays are not in the calendar: this
+    year and, from November, the next (the State Council publishes a year's schedule in the
+    autumn before). Every real year has some exception, so a year without any was never entered;
+    its holidays would count as working days (deadlines, colours, reminders)."""
+    years = [today.year, today.year + 1] if today.month >= 11 else [today.year]
+    entered = WorkingDayException.objects.filter(
+        date__range=(dt.date(years[0], 1, 1), dt.date(years[-1], 12, 31))
+    ).dates("date", "year")
+    known = {day.year for day in entered}
+    return [year for year in years if year not in known]
+
+
 def seedable_years() -> tuple[int, int]:
     """The first and last year the installed chinese_calendar has official data for."""
     return min(chinese_calendar.holidays).year, max(chinese_calendar.holidays).year

@@ -9,9 +9,11 @@ Real arrangements used below (国务院办公厅节假日安排):
 
 import datetime as dt
 import io
+import re
 
 import chinese_calendar
 import pytest
+import time_machine
 from chinese_calendar import Holiday
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -23,6 +25,7 @@ from tasks_app.models import WorkingDayException
 from tasks_app.working_days import (
     HOLIDAY_NAMES,
     WorkingCalendar,
+    calendar_missing_years,
     seedable_years,
     working_calendar,
     working_days_seed,
@@ -453,3 +456,66 @@ def test_every_day_of_the_seeded_years_agrees_with_chinese_calendar(calendar):
     while day <= D(2026, 12, 31):
         assert calendar.is_working_day(day) is chinese_calendar.is_workday(day), day
         day += dt.timedelta(days=1)
+
+
+# --- A year missing from the calendar is shown before it bites ------------------------------
+
+
+def _enter(year: int) -> None:
+    # National Day falls on a weekday in these years' Octobers often enough; any weekday works.
+    day = dt.date(year, 10, 1)
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    WorkingDayException.objects.create(date=day, is_working_day=False, note="国庆节")
+
+
+def test_the_current_year_without_any_exception_is_missing():
+    assert calendar_missing_years(today=dt.date(2026, 6, 1)) == [2026]
+    _enter(2026)
+    assert calendar_missing_years(today=dt.date(2026, 6, 1)) == []
+
+
+def test_from_november_the_next_year_must_be_entered_too():
+    _enter(2026)
+
+    assert calendar_missing_years(today=dt.date(2026, 10, 31)) == []
+    assert calendar_missing_years(today=dt.date(2026, 11, 1)) == [2027]
+    _enter(2027)
+    assert calendar_missing_years(today=dt.date(2026, 12, 31)) == []
+
+
+@pytest.mark.parametrize(
+    ("role", "url", "link"),
+    [
+        ("coordinator", reverse("admin:tasks_app_dashboard"), False),
+        ("admin", reverse("admin:index"), True),
+    ],
+)
+def test_coordinators_and_administrators_are_warned_of_a_missing_year(client, role, url, link):
+    from tests.factories import admin_world
+
+    w = admin_world()
+    _enter(2026)
+    client.force_login(getattr(w, role))
+
+    with time_machine.travel(dt.datetime(2026, 12, 2, 10, tzinfo=dt.UTC), tick=False):
+        warned = client.get(url).content.decode()
+        _enter(2027)
+        entered = client.get(url).content.decode()
+
+    [warning] = re.findall(
+        r'<p class="errornote" id="duban-calendar-warning">.*?</p>', warned, re.S
+    )
+    assert "2027 年的法定节假日与调休尚未登记" in warning
+    calendar_link = reverse("admin:tasks_app_workingdayexception_changelist")
+    assert (f'href="{calendar_link}"' in warning) is link  # only administrators may enter it
+    assert 'id="duban-calendar-warning"' not in entered
+
+
+def test_a_sweep_in_a_year_missing_from_the_calendar_logs_a_warning(caplog):
+    from tasks_app.reminders.sweep import reminders_sweep_run
+
+    with caplog.at_level("WARNING", logger="tasks_app.reminders.sweep"):
+        reminders_sweep_run(day=dt.date(2026, 6, 3), enqueue=False)
+
+    assert "工作日历缺少 2026 年的法定节假日与调休" in caplog.text

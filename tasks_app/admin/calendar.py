@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tasks_app.models import WorkingDayException
-from tasks_app.working_days import WEEKDAY_NAMES
+from tasks_app.working_days import WEEKDAY_NAMES, calendar_missing_years
 
 from .exportable import ExportableAdmin
+
+
+def calendar_warning(request: HttpRequest, today: dt.date) -> dict:
+    """Template context for calendar_warning.html: the years whose holidays are missing, and
+    where to enter them (for administrators, who may)."""
+    missing = calendar_missing_years(today=today)
+    url = reverse("admin:tasks_app_workingdayexception_changelist")
+    return {
+        "duban_calendar_missing": missing,
+        "duban_calendar_url": url if missing and request.user.is_superuser else "",
+    }
 
 
 class YearFilter(admin.SimpleListFilter):

@@ -19,6 +19,7 @@ from tasks_app.reminders.selectors import (
 )
 from tasks_app.selectors import Colour
 
+from .calendar import calendar_warning
 from .scoped import colour_rules, is_coordinating
 
 S = Responsibility.Status
@@ -97,6 +98,7 @@ def dashboard_view(model_admin):
             **model_admin.admin_site.each_context(request),
             "opts": model_admin.model._meta,
             "title": _("督办工作台"),
+            **calendar_warning(request, today),
             "overview": overview,
             "focus_plan": next((p for p in overview.plans if p.plan_id == plan_id), None),
             "status_labels": [label for _value, label in S.choices],

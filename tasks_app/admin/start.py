@@ -7,8 +7,11 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 
 from tasks_app.access import is_administrator, is_agency_member, is_coordinator
+
+from .calendar import calendar_warning
 
 
 def _start(request: HttpRequest) -> HttpResponse:
@@ -17,7 +20,7 @@ def _start(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(reverse("admin:tasks_app_responsibility_changelist"))
     if is_coordinator(user) and not is_administrator(user):
         return HttpResponseRedirect(reverse("admin:tasks_app_dashboard"))
-    return admin.site.index(request)
+    return admin.site.index(request, calendar_warning(request, timezone.localdate()))
 
 
 # admin_view: the login page for anyone not signed in (or not active staff), CSRF, no caching.

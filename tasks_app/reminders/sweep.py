@@ -218,6 +218,15 @@ def reminders_sweep_run(
     if not working_calendar().is_working_day(day):
         result.working_day = False
         return result
+    from tasks_app.working_days import calendar_missing_years
+
+    missing = calendar_missing_years(today=day)
+    if missing:
+        logger.warning(
+            "工作日历缺少 %s 年的法定节假日与调休：节假日会被当成工作日，请登记或运行 "
+            "manage.py seed_working_days",
+            "、".join(map(str, missing)),
+        )
     try:
         with transaction.atomic():
             _sweep(result, trigger=trigger)
