@@ -236,3 +236,21 @@ def test_an_invalid_filter_is_400_in_the_error_shape(world, name, query):
     body = response.json()
     assert body["code"] == "invalid"
     assert set(body["field_errors"]) == set(query)
+
+
+def test_related_records_are_named_not_numbered(world):
+    """An event's plan, task and responsibility are shown by name, as a person reads them."""
+    from tasks_app.models import Event
+
+    header, *rows = _csv_rows(world.client("coordinator").get("/api/v1/events/export/csv/"))
+    events = Event.objects.select_related("plan", "task", "responsibility__agency").in_bulk()
+
+    assert rows
+    for row in rows:
+        cells = dict(zip(header, row, strict=True))
+        event = events[int(cells["ID"])]
+        assert cells["规划方案"] == event.plan.title
+        assert cells["任务"] == (str(event.task) if event.task else "")
+        if event.responsibility is not None:
+            responsibility = event.responsibility
+            assert cells["责任分工"] == f"{responsibility.task} — {responsibility}"

@@ -32,6 +32,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 
 from tasks_app import exports
+from tasks_app.models import Responsibility
 from tasks_app.selectors import Colour
 
 from .downloads import EXPORT_FORMAT, EXPORT_FORMATS, download, export_responses
@@ -67,7 +68,8 @@ class ExportMixin:
         serializer = self.get_serializer()
         model = self.queryset.model
         columns = serializer_columns(serializer, model, exclude=self.export_exclude)
-        records = _represented(serializer, rows.order_by(*ordering))
+        references = _references(serializer, model, exclude=self.export_exclude)
+        records = _represented(serializer, rows.order_by(*ordering), references)
         title = str(self.export_title or model._meta.verbose_name_plural)
         if fmt == "xlsx":
             content = exports.table_xlsx(title, columns, records)
@@ -76,10 +78,81 @@ class ExportMixin:
         return download(content, fmt, f"{title}_{timezone.localdate():%Y%m%d}")
 
 
-def _represented(serializer: serializers.Serializer, rows: models.QuerySet) -> Iterator[dict]:
-    """Each row as the list shows it (the serializer's output), read a chunk at a time."""
+def _represented(
+    serializer: serializers.Serializer,
+    rows: models.QuerySet,
+    references: dict[str, type[models.Model]],
+) -> Iterator[dict]:
+    """Each row as the list shows it (the serializer's output), read a chunk at a time, with the
+    ids of related records replaced by their names (one query per such column and chunk)."""
+    chunk: list[dict] = []
     for row in rows.iterator(chunk_size=exports.CHUNK):
-        yield serializer.to_representation(row)
+        chunk.append(serializer.to_representation(row))
+        if len(chunk) == exports.CHUNK:
+            yield from _named(chunk, references)
+            chunk = []
+    yield from _named(chunk, references)
+
+
+# --- Related records by name ---------------------------------------------------------------------
+
+
+def _references(
+    serializer: serializers.Serializer, model: type[models.Model], *, exclude: tuple[str, ...]
+) -> dict[str, type[models.Model]]:
+    """The columns that hold ids of other records (plan, task, responsibility, aliases…), and the
+    model each id belongs to."""
+    found = {}
+    for name, field in serializer.fields.items():
+        if name in exclude or field.write_only:
+            continue
+        related = field.child_relation if isinstance(field, serializers.ManyRelatedField) else field
+        if not isinstance(related, serializers.PrimaryKeyRelatedField):
+            continue
+        try:
+            target = model._meta.get_field(field.source).related_model
+        except FieldDoesNotExist:
+            continue
+        if target is not None:
+            found[name] = target
+    return found
+
+
+def _named(chunk: list[dict], references: dict[str, type[models.Model]]) -> list[dict]:
+    """A spreadsheet reads names, not ids. The rows are the caller's, so are the records they
+    point to (an event's task, a reminder's responsibility): naming them shows nothing new."""
+    for name, model in references.items():
+        ids = {i for row in chunk for i in _ids(row.get(name))}
+        if not ids:
+            continue
+        names = {pk: record_label(record) for pk, record in _records(model, ids).items()}
+        for row in chunk:
+            value = row.get(name)
+            if isinstance(value, list):
+                row[name] = [names.get(i, i) for i in value]
+            elif value is not None:
+                row[name] = names.get(value, value)
+    return chunk
+
+
+def _ids(value) -> list:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _records(model: type[models.Model], ids: set) -> dict:
+    records = model._default_manager.all()
+    if model is Responsibility:
+        records = records.select_related("task", "agency")
+    return records.in_bulk(list(ids))
+
+
+def record_label(record: models.Model) -> str:
+    """How a related record is named in a cell: a responsibility by its task and agency."""
+    if isinstance(record, Responsibility):
+        return f"{record.task} — {record}"
+    return str(record)
 
 
 # --- Columns -------------------------------------------------------------------------------------
