@@ -17,4 +17,4 @@ USER duban
 
 EXPOSE 8000
 ENTRYPOINT ["bin/docker-entrypoint"]
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "-c", "config/gunicorn.py", "config.wsgi:application"]

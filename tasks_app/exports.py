@@ -47,6 +47,15 @@ FILLS = {
     Colour.GREY: "E0E0E0",
 }
 CHUNK = 2000
+OPEN_STATUSES = frozenset(Responsibility.OPEN_STATUSES)
+# What the responsibility export reads (not, say, the task's full text).
+RESPONSIBILITY_COLUMNS = (
+    *("role", "status", "due_on", "original_due_on", "progress_percent", "completed_late"),
+    *("last_reported_at", "next_report_due_on", "accepted_at", "completed_at"),
+    *("task", "task__number", "task__title", "task__plan", "task__plan__title"),
+    *("task__section", "task__section__number", "task__section__title"),
+    *("task__section__parent_id", "agency", "agency__name", "agency__short_name"),
+)
 
 
 # --- The responsibility list -------------------------------------------------------------------
@@ -78,20 +87,27 @@ def responsibility_rows(
     responsibilities: QuerySet[Responsibility], today: dt.date
 ) -> Iterator[tuple[str | None, list]]:
     """(colour, cells) per row of an already scoped, filtered, colour-annotated queryset."""
-    rows = responsibilities.select_related("task__plan", "task__section", "agency")
+    rows = responsibilities.select_related("task__plan", "task__section", "agency").only(
+        *RESPONSIBILITY_COLUMNS
+    )
+    # Labels translated once per file, not once per cell (get_FOO_display hashes and translates).
+    roles, statuses = _labels(Responsibility.Role), _labels(Responsibility.Status)
+    lights = {colour: str(label) for colour, label in Colour.LABELS.items()}
+    late = _("是")
     for r in rows.iterator(chunk_size=CHUNK):
-        days = (r.due_on - today).days if r.due_on and r.is_open else None
+        days = (r.due_on - today).days if r.due_on and r.status in OPEN_STATUSES else None
+        task = r.task
         yield (
             r.colour,
             [
-                r.task.number,
-                r.task.title,
-                r.task.plan.title,
-                str(r.task.section) if r.task.section else "",
+                task.number,
+                task.title,
+                task.plan.title,
+                str(task.section) if task.section_id else "",
                 str(r.agency),
-                r.get_role_display(),
-                r.get_status_display(),
-                str(Colour.LABELS.get(r.colour, "")),
+                roles.get(r.role, r.role),
+                statuses.get(r.status, r.status),
+                lights.get(r.colour, ""),
                 r.due_on,
                 r.original_due_on,
                 days,
@@ -100,9 +116,13 @@ def responsibility_rows(
                 r.next_report_due_on,
                 _local_date(r.accepted_at),
                 _local_date(r.completed_at),
-                _("是") if r.completed_late else "",
+                late if r.completed_late else "",
             ],
         )
+
+
+def _labels(choices) -> dict[str, str]:
+    return {value: str(label) for value, label in choices.choices}
 
 
 def responsibilities_xlsx(responsibilities: QuerySet[Responsibility], today: dt.date) -> bytes:
@@ -111,8 +131,8 @@ def responsibilities_xlsx(responsibilities: QuerySet[Responsibility], today: dt.
     sheet.append(_header_cells(sheet, responsibility_headers()))
     colour_column = responsibility_headers().index(_("红黄绿灯"))
     for colour, cells in responsibility_rows(responsibilities, today):
-        row = [_cell(sheet, value) for value in cells]
-        _fill(row[colour_column], colour)
+        row = [_plain(sheet, value) for value in cells]
+        row[colour_column] = _filled(sheet, cells[colour_column], colour)
         sheet.append(row)
     return _save(workbook)
 
@@ -257,6 +277,21 @@ def _local_date(value: dt.datetime | None) -> dt.date | None:
     return timezone.localdate(value) if value else None
 
 
+def _plain(sheet, value):
+    """A cell without styling, written as the bare value (openpyxl makes the cell, with a date
+    format for dates: several times faster than a WriteOnlyCell each). Text that openpyxl would
+    store as a formula ("=…") gets a cell typed as text."""
+    if isinstance(value, str) and value.startswith("="):
+        return _cell(sheet, value)
+    return value
+
+
+def _filled(sheet, value, colour: str | None) -> WriteOnlyCell:
+    cell = _cell(sheet, value)
+    _fill(cell, colour)
+    return cell
+
+
 def _cell(sheet, value, *, bold: bool = False, centre: bool = False) -> WriteOnlyCell:
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str):
@@ -348,10 +383,11 @@ def table_xlsx(title: str, columns: Sequence[Column], rows: Iterable) -> bytes:
     for row in rows:
         cells = []
         for column in columns:
-            cell = _cell(sheet, _xlsx_value(column.read(row)))
-            if column.colour is not None:
-                _fill(cell, column.colour(row))
-            cells.append(cell)
+            value = _xlsx_value(column.read(row))
+            if column.colour is None:
+                cells.append(_plain(sheet, value))
+            else:
+                cells.append(_filled(sheet, value, column.colour(row)))
         sheet.append(cells)
     return _save(workbook)
 

@@ -1,6 +1,8 @@
 """The deployment files hang together: compose parses, every command exists, production is strict."""
 
+import json
 import os
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -27,8 +29,9 @@ def test_every_app_command_exists_in_the_project():
         services["beat"]["command"],
     )
 
-    assert web[:2] == ["gunicorn", "config.wsgi:application"]
+    assert web == ["gunicorn", "-c", "config/gunicorn.py", "config.wsgi:application"]
     assert (ROOT / "config" / "wsgi.py").exists()
+    assert f"CMD {json.dumps(web)}" in (ROOT / "Dockerfile").read_text()
     assert worker[:4] == ["celery", "-A", "config", "worker"]
     assert beat[:4] == ["celery", "-A", "config", "beat"]
     assert (ROOT / "config" / "celery_app.py").exists()
@@ -36,6 +39,17 @@ def test_every_app_command_exists_in_the_project():
     assert 'ENTRYPOINT ["bin/docker-entrypoint"]' in (ROOT / "Dockerfile").read_text()
     for name in ("web", "worker", "beat"):
         assert services[name]["build"] == "."
+
+
+def test_the_web_server_uses_threaded_workers_configured_from_the_environment(monkeypatch):
+    """A sync worker is killed after `timeout` seconds whatever it does: a minute-long export
+    would die with it. Threads keep the worker answering the arbiter."""
+    monkeypatch.setenv("WEB_CONCURRENCY", "5")
+    monkeypatch.setenv("GUNICORN_TIMEOUT", "300")
+    settings = runpy.run_path(str(ROOT / "config" / "gunicorn.py"))
+
+    assert settings["worker_class"] == "gthread"
+    assert (settings["workers"], settings["timeout"], settings["threads"]) == (5, 300, 4)
 
 
 def test_app_containers_get_the_environment_settings_read():

@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import label_for_field, lookup_field
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, PermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.urls import path, reverse
@@ -105,14 +105,45 @@ class ExportableAdmin:
         ]
 
     def _export_reader(self, name: str) -> Callable[[models.Model], object]:
+        field = _concrete_field(self.model, name) if isinstance(name, str) else None
+        if field is not None and not hasattr(self, name):
+            return _field_reader(field)
+
         def read(obj: models.Model):
             try:
-                field, attr, value = lookup_field(name, obj, self)
+                found, attr, value = lookup_field(name, obj, self)
             except (AttributeError, ObjectDoesNotExist):
                 return None
-            return plain_value(field, attr, value)
+            return plain_value(found, attr, value)
 
         return read
+
+
+def _concrete_field(model: type[models.Model], name: str) -> models.Field | None:
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    return field if field.concrete else None
+
+
+def _field_reader(field: models.Field) -> Callable[[models.Model], object]:
+    """A model field's cell, with what does not change from row to row worked out once (the
+    choices' labels), not per cell as lookup_field and display_for_field would."""
+    if field.is_relation:
+        name = field.name
+
+        def related(obj):
+            value = getattr(obj, name)
+            return None if value is None else str(value)
+
+        return related
+    if field.flatchoices:
+        labels = {value: str(label) for value, label in field.flatchoices}
+        attname = field.attname
+        return lambda obj: labels.get(getattr(obj, attname), getattr(obj, attname))
+    attname = field.attname
+    return lambda obj: plain_value(field, None, getattr(obj, attname))
 
 
 def plain_value(field, attr, value):
