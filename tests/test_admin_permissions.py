@@ -119,6 +119,26 @@ GET_CASES = [
         only(200, ("coordinator", "other_coordinator", "admin"), 403),
     ),
     Case(
+        "assessment",
+        lambda w: admin_url("tasks_app_assessment"),
+        only(200, ("coordinator", "other_coordinator", "admin"), 403),
+    ),
+    Case(
+        "assessment_of_plan_p",
+        lambda w: admin_url("tasks_app_assessment") + f"?plan={w.plan.pk}",
+        {**only(200, ("coordinator", "admin"), 403), "other_coordinator": 404},
+    ),
+    Case(
+        "assessment_export_xlsx",
+        lambda w: admin_url("tasks_app_assessment_export", "xlsx"),
+        only(200, ("coordinator", "other_coordinator", "admin"), 403),
+    ),
+    Case(
+        "assessment_export_csv_of_plan_p",
+        lambda w: admin_url("tasks_app_assessment_export", "csv") + f"?plan={w.plan.pk}",
+        {**only(200, ("coordinator", "admin"), 403), "other_coordinator": 404},
+    ),
+    Case(
         "attachment",
         lambda w: admin_url("tasks_app_report_attachment", _attachment_a(w).pk),
         a_item(200),

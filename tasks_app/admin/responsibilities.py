@@ -20,6 +20,7 @@ from tasks_app.access import events_visible_to, is_agency_member, responsibiliti
 from tasks_app.models import Responsibility
 from tasks_app.selectors import days_left, with_colour
 
+from .assessment import assessment_export_view, assessment_view
 from .bulk_actions import approve_extensions, remind_now, set_deadline
 from .dashboard import dashboard_view
 from .exporting import responsibilities_export
@@ -235,6 +236,16 @@ class ResponsibilityAdmin(ResponsibilityViews, ScopedAdmin):
                 "dashboard/",
                 self.admin_site.admin_view(dashboard_view(self)),
                 name="tasks_app_dashboard",
+            ),
+            path(
+                "assessment/",
+                self.admin_site.admin_view(assessment_view(self)),
+                name="tasks_app_assessment",
+            ),
+            path(
+                "assessment/export/<str:fmt>/",
+                self.admin_site.admin_view(assessment_export_view(self)),
+                name="tasks_app_assessment_export",
             ),
         ]
 

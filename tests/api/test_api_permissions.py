@@ -98,6 +98,12 @@ OPS = [
         everyone(200),
         _p("/api/v1/plans/{w.plan.pk}/statistics/"),
     ),
+    Op(
+        "GET",
+        "/api/v1/plans/{id}/assessment/",
+        everyone(200),
+        _p("/api/v1/plans/{w.plan.pk}/assessment/"),
+    ),
     Op("GET", "/api/v1/plans/{id}/matrix/", everyone(200), _p("/api/v1/plans/{w.plan.pk}/matrix/")),
     Op(
         "GET",

@@ -134,6 +134,32 @@ class PlanStatisticsSerializer(serializers.Serializer):
     agencies = AgencyCountsSerializer(many=True)
 
 
+class AssessmentRowSerializer(serializers.Serializer):
+    agency = serializers.IntegerField(source="agency_id")
+    name = serializers.CharField()
+    total = serializers.IntegerField(help_text=gettext_lazy("承担事项。"))
+    assessable = serializers.IntegerField(
+        help_text=gettext_lazy("应办结：未中止，且已办结或已过原定时限。")
+    )
+    on_time = serializers.IntegerField(help_text=gettext_lazy("按原定时限（或无时限）办结。"))
+    within_extension = serializers.IntegerField(
+        help_text=gettext_lazy("超过原定时限、在批准延期后的时限内办结。")
+    )
+    completed_late = serializers.IntegerField(help_text=gettext_lazy("超过当时时限办结。"))
+    overdue_open = serializers.IntegerField(help_text=gettext_lazy("已过时限仍未办结。"))
+    on_time_rate = serializers.FloatField(
+        allow_null=True, help_text=gettext_lazy("按期办结率（%），没有应办结事项时为 null。")
+    )
+
+
+class PlanAssessmentSerializer(serializers.Serializer):
+    """考核 per agency, against the original deadlines (tasks_app.assessment)."""
+
+    plan = serializers.IntegerField()
+    today = serializers.DateField()
+    agencies = AssessmentRowSerializer(many=True)
+
+
 class MatrixCellSerializer(serializers.Serializer):
     agency = serializers.IntegerField()
     task = serializers.IntegerField()

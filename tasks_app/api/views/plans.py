@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from agencies.models import Agency
 from tasks_app import exports
 from tasks_app.access import agencies_visible_to, responsibilities_visible_to, tasks_visible_to
+from tasks_app.assessment import agency_assessment
 from tasks_app.dashboard import coordinator_overview
 from tasks_app.importing.parser import parse_plan
 from tasks_app.importing.writer import plan_import
@@ -27,6 +28,7 @@ from ..selectors import colour_rules, plan_detail, plans_listed
 from ..serializers.agencies import AgencySerializer
 from ..serializers.plans import (
     ImportReportSerializer,
+    PlanAssessmentSerializer,
     PlanDetailSerializer,
     PlanImportInputSerializer,
     PlanMatrixSerializer,
@@ -89,6 +91,18 @@ class PlanViewSet(ExportMixin, ListRetrieveViewSet):
             "agencies": overview.agencies,
         }
         return Response(PlanStatisticsSerializer(data).data)
+
+    @extend_schema(
+        summary=gettext_lazy("考核统计：各单位按原定时限的办结情况"),
+        responses={200: PlanAssessmentSerializer, 404: error(gettext_lazy("方案不存在或不可见"))},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def assessment(self, request: Request, pk: str) -> Response:
+        plan = self.get_object()
+        today = colour_rules(request).today
+        rows = agency_assessment(user=request.user, today=today, plan_id=plan.pk)
+        data = {"plan": plan.pk, "today": today, "agencies": rows}
+        return Response(PlanAssessmentSerializer(data).data)
 
     def _matrix(self, request: Request) -> exports.Matrix:
         plan = self.get_object()
