@@ -18,7 +18,7 @@ from django.db import transaction
 from drf_spectacular.generators import SchemaGenerator
 
 from tasks_app.api.concurrency import fingerprint_etag
-from tasks_app.models import ReminderPolicy, Target, WorkingDayException
+from tasks_app.models import ReminderPolicy, Target, Task, WorkingDayException
 from tests.api.world import B_MARKERS, OTHER_PLAN_MARKER, World
 
 pytestmark = pytest.mark.django_db
@@ -131,6 +131,14 @@ OPS = [
         "/api/v1/tasks/{id}/",
         {**everyone(200), "staff_b": 404},
         _p("/api/v1/tasks/{w.task_a.pk}/"),
+    ),
+    Op(
+        "PATCH",
+        "/api/v1/tasks/{id}/",
+        {"staff_a": 403, "staff_b": 404, "leader_a": 403, "coordinator": 200},
+        _p("/api/v1/tasks/{w.task_a.pk}/"),
+        body=lambda w: {"title": "甲厅牵头任务（修订）", "reason": "按新文件"},
+        headers=lambda w: fingerprint(Task, w.task_a.pk),
     ),
     Op(
         "POST",

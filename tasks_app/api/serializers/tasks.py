@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -139,6 +139,29 @@ class TaskDetailSerializer(TaskSerializer):
         data["text"] = task.text
         data["targets"] = TargetSerializer(task.visible_targets, many=True).data
         return data
+
+
+class TaskUpdateSerializer(serializers.Serializer):
+    """What the plan's coordinator may change on a task (all optional: only those sent change),
+    and why — the reason is kept with the 修改任务 event."""
+
+    title = serializers.CharField(max_length=255, required=False)
+    text = serializers.CharField(required=False)
+    kind = serializers.ChoiceField(choices=Task.Kind.choices, required=False)
+    due_on = serializers.DateField(
+        required=False, allow_null=True, help_text=gettext_lazy("方案规定的完成时限；null 为不限。")
+    )
+    reason = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, help_text=gettext_lazy("修改说明。")
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        extra = set(getattr(self, "initial_data", {}) or {}) - set(self.fields)
+        if extra:
+            raise serializers.ValidationError(
+                {name: [gettext("该字段不能修改。")] for name in sorted(extra)}
+            )
+        return attrs
 
 
 class TaskRefSerializer(serializers.Serializer):
