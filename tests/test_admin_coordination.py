@@ -13,7 +13,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from tasks_app.fingerprint import fingerprint
-from tasks_app.models import Action, Event, ExtensionRequest, Responsibility, Target
+from tasks_app.models import Action, Event, ExtensionRequest, Plan, Responsibility, Target
 from tasks_app.services import workflow
 from tasks_app.services.targets import target_update
 from tests.factories import ResponsibilityFactory, TaskFactory, admin_world
@@ -354,6 +354,7 @@ def test_coordinator_edits_the_plans_reporting_settings_only(client, w):
         "report_due_day": "20",
         "leader_approval_required": "on",
         "progress_margin": "10",
+        "seen": fingerprint(Plan.objects.get(pk=w.plan.pk)),
         **_management("issuer_links", 0),
         **_management("sections", 0),
     }

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from tasks_app.errors import StaleObject
 from tasks_app.fingerprint import fingerprint
-from tasks_app.models import Responsibility, Target, Task
+from tasks_app.models import Plan, Responsibility, Target, Task
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -196,6 +196,12 @@ class TaskForm(SeenForm):
             "due_on",
             "order",
         ]
+
+
+class PlanForm(SeenForm):
+    class Meta:
+        model = Plan
+        fields = ["title"]  # the admin passes its own (PlanAdmin.fieldsets)
 
 
 TARGET_FIELDS = [

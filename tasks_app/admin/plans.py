@@ -5,7 +5,7 @@ responsibility matrix (Excel, CSV) for a circular (通报)."""
 from __future__ import annotations
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy
@@ -16,10 +16,13 @@ from tasks_app.access import (
     is_administrator,
     plans_visible_to,
 )
+from tasks_app.errors import DomainError
 from tasks_app.models import Plan, PlanIssuer, Section
+from tasks_app.services.plans import plan_settings_update
 
 from .exporting import matrix_view
-from .scoped import ScopedAdmin, ScopedInline, is_coordinating
+from .forms import PlanForm
+from .scoped import ScopedAdmin, ScopedInline, is_coordinating, report_error
 
 
 class PlanIssuerInline(ScopedInline):
@@ -58,6 +61,7 @@ class PlanAdmin(ScopedAdmin):
     inlines = [PlanIssuerInline, SectionInline]
     autocomplete_fields = ["coordinating_agency"]
     change_form_template = "admin/tasks_app/plan/change_form.html"
+    form = PlanForm
     reporting_fields = (
         "reporting_cycle",
         "report_due_day",
@@ -94,6 +98,53 @@ class PlanAdmin(ScopedAdmin):
         if obj is None:
             return is_coordinating(request)
         return can_coordinate_plan(request.user, obj)
+
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and self.may_change(request, obj):
+            # The plan as it was shown (see SeenForm), so a stale page cannot undo an edit.
+            name, options = fieldsets[1]
+            fieldsets = [fieldsets[0], (name, {**options, "fields": [*options["fields"], "seen"]})]
+            fieldsets += list(self.fieldsets[2:])
+        return fieldsets
+
+    # --- edits: the reporting settings through plan_settings_update ----------------------------
+
+    def save_model(self, request: HttpRequest, obj: Plan, form, change: bool) -> None:
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        reporting = [name for name in form.changed_data if name in self.reporting_fields]
+        try:
+            plan_settings_update(
+                plan_id=obj.pk,
+                actor=request.user,
+                seen=form.cleaned_data.get("seen"),
+                log=False,  # the admin records the change in its history itself
+                **{name: form.cleaned_data[name] for name in reporting},
+            )
+        except DomainError as error:  # the form validated already: only a race gets here
+            report_error(request, error)
+            request._duban_refused = True
+            return
+        # Administrators only: the plan's identity (kept in the admin's own log).
+        others = [
+            name
+            for name in form.changed_data
+            if name not in self.reporting_fields and name != "seen"
+        ]
+        if others:
+            obj.save(update_fields=others)
+
+    def log_change(self, request: HttpRequest, obj, message):
+        if getattr(request, "_duban_refused", False):
+            return None
+        return super().log_change(request, obj, message)
+
+    def response_change(self, request: HttpRequest, obj):
+        if getattr(request, "_duban_refused", False):
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         always = ["source_hash", "source_encoding", "source_name"]

@@ -28,6 +28,7 @@ from typing import IO
 
 from django.core.files import File
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,6 +41,7 @@ from tasks_app.attachments import (
 from tasks_app.errors import InvalidInput, StaleObject, TransitionNotAllowed
 from tasks_app.models import (
     Action,
+    Plan,
     ProgressReport,
     ReportAttachment,
     ReportTargetValue,
@@ -350,12 +352,17 @@ def _delete_files(names: list[str]) -> None:
 
 def _sync_responsibility(responsibility: Responsibility) -> None:
     """Derive reported progress, the next report date and the schedule from the reports."""
-    plan = responsibility.task.plan
     rows = list(
         responsibility.reports.order_by("period_start").values_list(
             "period_start", "status", "percent"
         )
     )
+    _derive(responsibility, rows)
+
+
+def _derive(responsibility: Responsibility, rows: list[tuple[dt.date, str, int]]) -> None:
+    """The derived fields from the reports' (period_start, status, percent), oldest first."""
+    plan = responsibility.task.plan
     filed = [(start, percent) for start, status, percent in rows if status != RS.RETURNED]
     dues = [
         scheduling.report_due_date(
@@ -370,6 +377,32 @@ def _sync_responsibility(responsibility: Responsibility) -> None:
     if dues:
         responsibility.next_report_due_on = min(dues)
     schedule_refresh(responsibility)
+
+
+def plan_schedules_refresh(*, plan: Plan) -> int:
+    """After a plan's reporting settings changed (cycle, due day, margin): every accepted, open
+    responsibility's next report date and 序时进度 date, recomputed from its reports under the
+    new settings — as filing them now would. A fixed number of queries; returns how many."""
+    reports = ProgressReport.objects.order_by("period_start").only(
+        "responsibility_id", "period_start", "status", "percent"
+    )
+    items = list(
+        Responsibility.objects.filter(task__plan=plan, status__in=REPORTABLE)
+        .select_related("task__plan")
+        .prefetch_related(Prefetch("reports", queryset=reports))
+    )
+    for item in items:
+        item.task.plan = plan  # the settings as just changed
+        rows = [(r.period_start, r.status, r.percent) for r in item.reports.all()]
+        if rows:
+            _derive(item, rows)
+        else:
+            starting = timezone.localdate(item.accepted_at or item.assigned_at)
+            item.next_report_due_on = scheduling.first_report_due(plan=plan, starting=starting)
+            schedule_refresh(item)
+    fields = ["progress_percent", "next_report_due_on", "behind_schedule_on"]
+    Responsibility.objects.bulk_update(items, fields, batch_size=500)
+    return len(items)
 
 
 def _event_data(report: ProgressReport) -> dict:

@@ -18,7 +18,7 @@ from django.db import transaction
 from drf_spectacular.generators import SchemaGenerator
 
 from tasks_app.api.concurrency import fingerprint_etag
-from tasks_app.models import ReminderPolicy, Target, Task, WorkingDayException
+from tasks_app.models import Plan, ReminderPolicy, Target, Task, WorkingDayException
 from tests.api.world import B_MARKERS, OTHER_PLAN_MARKER, World
 
 pytestmark = pytest.mark.django_db
@@ -92,6 +92,14 @@ OPS = [
     ),
     Op("GET", "/api/v1/plans/", everyone(200), _p("/api/v1/plans/")),
     Op("GET", "/api/v1/plans/{id}/", everyone(200), _p("/api/v1/plans/{w.plan.pk}/")),
+    Op(
+        "PATCH",
+        "/api/v1/plans/{id}/",
+        {**everyone(403), "coordinator": 200},
+        _p("/api/v1/plans/{w.plan.pk}/"),
+        body=lambda w: {"reporting_cycle": "monthly"},
+        headers=lambda w: fingerprint(Plan, w.plan.pk),
+    ),
     Op(
         "GET",
         "/api/v1/plans/{id}/statistics/",

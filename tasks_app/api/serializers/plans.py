@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext, gettext_lazy, pgettext
 from rest_framework import serializers
 
 from tasks_app.models import Plan, Responsibility, Section, Target
@@ -91,6 +91,24 @@ class PlanDetailSerializer(PlanSerializer):
     class Meta(PlanSerializer.Meta):
         fields = [*_PLAN_FIELDS, "sections", "targets"]
         read_only_fields = fields
+
+
+class PlanSettingsSerializer(serializers.Serializer):
+    """The reporting settings a plan's coordinators may change (all optional: only those sent
+    change)."""
+
+    reporting_cycle = serializers.ChoiceField(choices=Plan.ReportingCycle.choices, required=False)
+    report_due_day = serializers.IntegerField(min_value=1, max_value=28, required=False)
+    leader_approval_required = serializers.BooleanField(required=False)
+    progress_margin = serializers.IntegerField(min_value=0, max_value=100, required=False)
+
+    def validate(self, attrs: dict) -> dict:
+        extra = set(getattr(self, "initial_data", {}) or {}) - set(self.fields)
+        if extra:
+            raise serializers.ValidationError(
+                {name: [gettext("该字段不能修改。")] for name in sorted(extra)}
+            )
+        return attrs
 
 
 def _join(values: list[str]) -> str:

@@ -20,7 +20,9 @@ from tasks_app.importing.parser import parse_plan
 from tasks_app.importing.writer import plan_import
 from tasks_app.models import Plan
 from tasks_app.selectors import with_colour
+from tasks_app.services.plans import plan_settings_update
 
+from ..concurrency import if_match, locked_as_seen, with_fingerprint
 from ..errors import TooLarge
 from ..filters import AgencyFilter
 from ..permissions import CoordinatorOrAdministrator
@@ -33,9 +35,10 @@ from ..serializers.plans import (
     PlanImportInputSerializer,
     PlanMatrixSerializer,
     PlanSerializer,
+    PlanSettingsSerializer,
     PlanStatisticsSerializer,
 )
-from .base import ListRetrieveViewSet, error
+from .base import WRITE_ERRORS, ListRetrieveViewSet, error
 from .downloads import EXPORT_FORMAT, EXPORT_FORMATS, download, export_responses
 from .exporting import ExportMixin
 
@@ -66,12 +69,32 @@ class PlanViewSet(ExportMixin, ListRetrieveViewSet):
     queryset = Plan.objects.none()
 
     def visible(self):
-        if self.action == "retrieve":
+        if self.action in ("retrieve", "partial_update"):
             return plan_detail(self.request.user)
         return plans_listed(self.request.user)
 
     def get_serializer_class(self):
         return PlanDetailSerializer if self.action == "retrieve" else PlanSerializer
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        plan = self.get_object()
+        return with_fingerprint(self.respond(plan, PlanDetailSerializer), plan)
+
+    @extend_schema(
+        summary=gettext_lazy("修改方案的进展报送设置（本方案督办员；If-Match 必填）"),
+        request=PlanSettingsSerializer,
+        responses={200: PlanDetailSerializer, **WRITE_ERRORS},
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        """The reporting cycle, due day, leader review and 序时进度 margin, as in the admin
+        (services.plans.plan_settings_update: the items' report dates follow at once)."""
+        plan = self.get_object()
+        etag = if_match(request)
+        data = self.valid_input(PlanSettingsSerializer, request)
+        with locked_as_seen(Plan.objects.all(), plan.pk, etag):
+            plan_settings_update(plan_id=plan.pk, actor=request.user, **data)
+        fresh = self.get_queryset().get(pk=plan.pk)
+        return with_fingerprint(self.respond(fresh, PlanDetailSerializer), fresh)
 
     @extend_schema(
         summary=gettext_lazy("方案统计：各单位按状态、红黄绿灯计数"),
