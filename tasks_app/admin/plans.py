@@ -5,7 +5,7 @@ responsibility matrix (Excel, CSV) for a circular (通报)."""
 from __future__ import annotations
 
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy
@@ -22,7 +22,7 @@ from tasks_app.services.plans import plan_settings_update
 
 from .exporting import matrix_view
 from .forms import PlanForm
-from .scoped import ScopedAdmin, ScopedInline, is_coordinating, report_error
+from .scoped import SavedThroughServices, ScopedAdmin, ScopedInline, is_coordinating
 
 
 class PlanIssuerInline(ScopedInline):
@@ -42,7 +42,7 @@ class SectionInline(ScopedInline):
 
 
 @admin.register(Plan)
-class PlanAdmin(ScopedAdmin):
+class PlanAdmin(SavedThroughServices, ScopedAdmin):
     scope = plans_visible_to
     list_display = [
         "title",
@@ -124,8 +124,7 @@ class PlanAdmin(ScopedAdmin):
                 **{name: form.cleaned_data[name] for name in reporting},
             )
         except DomainError as error:  # the form validated already: only a race gets here
-            report_error(request, error)
-            request._duban_refused = True
+            self.refuse(request, error)
             return
         # Administrators only: the plan's identity (kept in the admin's own log).
         others = [
@@ -135,16 +134,6 @@ class PlanAdmin(ScopedAdmin):
         ]
         if others:
             obj.save(update_fields=others)
-
-    def log_change(self, request: HttpRequest, obj, message):
-        if getattr(request, "_duban_refused", False):
-            return None
-        return super().log_change(request, obj, message)
-
-    def response_change(self, request: HttpRequest, obj):
-        if getattr(request, "_duban_refused", False):
-            return HttpResponseRedirect(request.path)
-        return super().response_change(request, obj)
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         always = ["source_hash", "source_encoding", "source_name"]

@@ -96,6 +96,26 @@ class NotFoundOutsideScope:
         return found
 
 
+class SavedThroughServices:
+    """For a change page whose save_model calls a service: when the service refuses (a race past
+    the form's checks), the user sees why on the same page and nothing is logged as changed."""
+
+    def refuse(self, request: HttpRequest, error: DomainError) -> None:
+        """Call from save_model with the service's refusal."""
+        report_error(request, error)
+        request._duban_refused = True
+
+    def log_change(self, request: HttpRequest, obj, message):
+        if getattr(request, "_duban_refused", False):
+            return None
+        return super().log_change(request, obj, message)
+
+    def response_change(self, request: HttpRequest, obj):
+        if getattr(request, "_duban_refused", False):
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
+
+
 class AdministratorsOnly(NotFoundOutsideScope):
     """Mixed into the admins of Django's own models that only administrators manage (users,
     groups). Decided by role like every admin of the service — Django's model permissions would

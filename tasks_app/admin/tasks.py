@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.db.models import OuterRef, Subquery
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -41,6 +41,7 @@ from .filters import plan_filter
 from .forms import TARGET_FIELDS, AssignForm, TargetForm, TaskForm, form_errors
 from .scoped import (
     ReadOnlyInline,
+    SavedThroughServices,
     ScopedAdmin,
     colour_badge,
     colour_rules,
@@ -67,7 +68,7 @@ class TargetInline(ReadOnlyInline):
 
 
 @admin.register(Task)
-class TaskAdmin(ScopedAdmin):
+class TaskAdmin(SavedThroughServices, ScopedAdmin):
     scope = tasks_visible_to
     list_display = [
         "__str__",
@@ -142,23 +143,12 @@ class TaskAdmin(ScopedAdmin):
                 seen=form.cleaned_data.get("seen"),
             )
         except DomainError as error:  # the form validated already: only a race gets here
-            report_error(request, error)
-            request._duban_refused = True
+            self.refuse(request, error)
             return
         # Administrators only: the task's place in the plan (kept in the admin's own log).
         placed = [name for name in form.changed_data if name in self.fields and name not in edited]
         if placed:
             obj.save(update_fields=placed)
-
-    def log_change(self, request: HttpRequest, obj, message):
-        if getattr(request, "_duban_refused", False):
-            return None
-        return super().log_change(request, obj, message)
-
-    def response_change(self, request: HttpRequest, obj):
-        if getattr(request, "_duban_refused", False):
-            return HttpResponseRedirect(request.path)
-        return super().response_change(request, obj)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "plan":
@@ -235,7 +225,7 @@ class TaskAdmin(ScopedAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(ScopedAdmin):
+class TargetAdmin(SavedThroughServices, ScopedAdmin):
     scope = targets_visible_to
     list_display = [
         "description",
@@ -317,7 +307,7 @@ class TargetAdmin(ScopedAdmin):
                 target_id=obj.pk, actor=request.user, seen=form.cleaned_data.get("seen"), **changes
             )
         except DomainError as error:  # the form validated already: only a race gets here
-            report_error(request, error)
+            self.refuse(request, error)
 
     def history_events(self, request: HttpRequest, obj: Target):
         return events_visible_to(request.user).filter(

@@ -99,11 +99,7 @@ def responsibility_assign(
         order=task.responsibilities.count(),
     )
     schedule_refresh(responsibility)
-    try:
-        with transaction.atomic():
-            responsibility.save()
-    except IntegrityError:
-        raise InvalidInput(_("该单位已承担此任务，或此任务已有牵头单位。")) from None
+    _save_unique(responsibility)
     event_record(
         responsibility,
         actor=actor,
@@ -154,11 +150,7 @@ def responsibility_reassign(
         responsibility.assignees.clear()
     responsibility.role = role
     responsibility.version += 1
-    try:
-        with transaction.atomic():
-            responsibility.save()
-    except IntegrityError:
-        raise InvalidInput(_("该单位已承担此任务，或此任务已有牵头单位。")) from None
+    _save_unique(responsibility)
     event_record(
         responsibility,
         actor=actor,
@@ -246,6 +238,16 @@ def _not_assignable(user_id: int, responsibility: Responsibility) -> str:
         "who": who,
         "agency": responsibility.agency,
     }
+
+
+def _save_unique(responsibility: Responsibility) -> None:
+    """Save, refusing an agency twice on one task or a second lead (the database's constraints,
+    which also settle two coordinators assigning at once)."""
+    try:
+        with transaction.atomic():
+            responsibility.save()
+    except IntegrityError:
+        raise InvalidInput(_("该单位已承担此任务，或此任务已有牵头单位。")) from None
 
 
 def _validate_role(role: str) -> None:
