@@ -44,6 +44,7 @@ bench: install
 	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/duban}" $(PY) bench/admin_pages.py
 	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/duban}" $(PY) bench/reminder_sweep.py
 	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/duban}" $(PY) bench/api_task_list.py
+	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/duban}" $(PY) bench/exports.py
 
 ## fixtures: regenerate fixtures/plans.json from fixtures/sources/ (review the diff!).
 fixtures: install
