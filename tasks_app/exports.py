@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import quote
@@ -139,7 +140,7 @@ def responsibilities_xlsx(responsibilities: QuerySet[Responsibility], today: dt.
 
 def responsibilities_csv(responsibilities: QuerySet[Responsibility], today: dt.date) -> bytes:
     rows = (cells for _colour, cells in responsibility_rows(responsibilities, today))
-    return _csv([responsibility_headers(), *rows])
+    return _csv(itertools.chain([responsibility_headers()], rows))  # rows one at a time
 
 
 # --- The agency × task matrix of a plan ----------------------------------------------------------
@@ -342,8 +343,11 @@ def _csv_text(value: str) -> str:
 def _csv(rows: Iterable[Iterable]) -> bytes:
     """UTF-8 with a byte-order mark, so that Excel opens the Chinese text correctly. Text that
     Excel would run as a formula is quoted (_csv_text); numbers are left as they are."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    # Encoded as it is written: one UTF-8 buffer, not a text copy and an encoded copy of it.
+    buffer = io.BytesIO()
+    text = io.TextIOWrapper(buffer, encoding="utf-8", newline="")
+    text.write("\ufeff")
+    writer = csv.writer(text)
     for row in rows:
         writer.writerow(
             [
@@ -359,7 +363,8 @@ def _csv(rows: Iterable[Iterable]) -> bytes:
                 for v in row
             ]
         )
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    text.flush()
+    return buffer.getvalue()
 
 
 # --- Any admin list -------------------------------------------------------------------------------
@@ -393,7 +398,8 @@ def table_xlsx(title: str, columns: Sequence[Column], rows: Iterable) -> bytes:
 
 
 def table_csv(columns: Sequence[Column], rows: Iterable) -> bytes:
-    return _csv([[c.header for c in columns], *([c.read(row) for c in columns] for row in rows)])
+    cells = ([c.read(row) for c in columns] for row in rows)
+    return _csv(itertools.chain([[c.header for c in columns]], cells))  # rows one at a time
 
 
 def _sheet_title(title: str) -> str:
