@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 from django.urls import URLResolver, get_resolver, resolve, reverse
 
@@ -66,6 +67,14 @@ def _attachment_a(w):
 
 def _attachment_b(w):
     return ReportAttachment.objects.get(report__responsibility=w.resp_b)
+
+
+def _plan_document() -> SimpleUploadedFile:
+    text = "江苏省测试产业行动方案（2024-2026年）\n\n一、重点任务\n1. 建设概念验证中心。（省甲厅牵头）\n"
+    return SimpleUploadedFile("plan.txt", text.encode("utf-8"), content_type="text/plain")
+
+
+COORDINATING_ONLY = only(200, COORDINATING, 403)
 
 
 def _changelist_action(action: str, **fields):
@@ -175,6 +184,7 @@ GET_CASES = [
     ),
     # Plans and the responsibility matrix
     Case("plan_list", lambda w: admin_url("tasks_app_plan_changelist"), every(200)),
+    Case("plan_import", lambda w: admin_url("tasks_app_plan_import"), COORDINATING_ONLY),
     Case("plan_change", lambda w: admin_url("tasks_app_plan_change", w.plan.pk), PLAN_P),
     Case("plan_history", lambda w: admin_url("tasks_app_plan_history", w.plan.pk), PLAN_P),
     Case(
@@ -268,6 +278,19 @@ DECIDERS = ("coordinator", "admin")  # plan P's coordinator decides
 # the other plan's coordinator does not have A's item among the rows (nothing selected).
 BULK = only(302, COORDINATING, 200)
 POST_CASES = [
+    Case(
+        "plan_import_dry_run",
+        lambda w: admin_url("tasks_app_plan_import"),
+        COORDINATING_ONLY,
+        lambda w: {"file": _plan_document(), "create_agencies": "on"},
+    ),
+    Case(
+        "plan_import",
+        lambda w: admin_url("tasks_app_plan_import"),
+        {**every(403), **dict.fromkeys(COORDINATING, 302)},
+        lambda w: {"file": _plan_document(), "create_agencies": "on", "apply": "导入"},
+        COORDINATING,
+    ),
     Case(
         "transition",
         lambda w: admin_url("tasks_app_responsibility_transition", w.resp_a.pk),

@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tasks_app.access import (
@@ -22,6 +23,7 @@ from tasks_app.services.plans import plan_settings_update
 
 from .exporting import matrix_view
 from .forms import PlanForm
+from .plan_import import plan_import_view
 from .scoped import SavedThroughServices, ScopedAdmin, ScopedInline, is_coordinating
 
 
@@ -108,6 +110,13 @@ class PlanAdmin(SavedThroughServices, ScopedAdmin):
             fieldsets += list(self.fieldsets[2:])
         return fieldsets
 
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        tools = []
+        if is_coordinating(request):
+            url = reverse("admin:tasks_app_plan_import")
+            tools.append(("duban-plan-import-link", _("导入方案文件"), url))
+        return super().changelist_view(request, {"duban_tools": tools, **(extra_context or {})})
+
     # --- edits: the reporting settings through plan_settings_update ----------------------------
 
     def save_model(self, request: HttpRequest, obj: Plan, form, change: bool) -> None:
@@ -156,6 +165,11 @@ class PlanAdmin(SavedThroughServices, ScopedAdmin):
 
     def get_urls(self):
         return [
+            path(
+                "import/",
+                self.admin_site.admin_view(plan_import_view(self)),
+                name="tasks_app_plan_import",
+            ),
             path(
                 "<int:pk>/matrix/<str:fmt>/",
                 self.admin_site.admin_view(matrix_view(self)),

@@ -16,6 +16,7 @@ from tasks_app import exports
 from tasks_app.access import agencies_visible_to, responsibilities_visible_to, tasks_visible_to
 from tasks_app.assessment import agency_assessment
 from tasks_app.dashboard import coordinator_overview
+from tasks_app.importing import MAX_DOCUMENT_BYTES
 from tasks_app.importing.parser import parse_plan
 from tasks_app.importing.writer import plan_import
 from tasks_app.models import Plan
@@ -41,8 +42,6 @@ from ..serializers.plans import (
 from .base import WRITE_ERRORS, ListRetrieveViewSet, error
 from .downloads import EXPORT_FORMAT, EXPORT_FORMATS, download, export_responses
 from .exporting import ExportMixin
-
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
 @extend_schema_view(
@@ -196,7 +195,7 @@ class PlanViewSet(ExportMixin, ListRetrieveViewSet):
         """The same importer as `manage.py import_plan`: all of the document or nothing."""
         data = self.valid_input(PlanImportInputSerializer, request)
         upload = data["file"]
-        if upload.size > MAX_IMPORT_BYTES:
+        if upload.size > MAX_DOCUMENT_BYTES:
             raise TooLarge()
         parsed = parse_plan(upload.read(), source_name=upload.name or "")
         report = plan_import(
