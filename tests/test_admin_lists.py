@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.contrib.admin.templatetags.admin_list import items_for_result
 from django.urls import reverse
 from django.utils import timezone
@@ -300,10 +301,20 @@ def test_days_left_and_overdue_column(client, w):
 
 def test_pages_still_work_in_english(client, w):
     client.force_login(w.staff_a)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the switch in the header
     change = reverse("admin:tasks_app_responsibility_change", args=[w.resp_a.pk])
 
-    listing = client.get(LIST, HTTP_ACCEPT_LANGUAGE="en")
-    page = client.get(change, HTTP_ACCEPT_LANGUAGE="en")
+    listing = client.get(LIST)
+    page = client.get(change)
 
     assert (listing.status_code, page.status_code) == (200, 200)
     assert "Filter" in listing.content.decode()
+
+
+def test_a_browser_set_up_in_english_still_gets_chinese_until_the_user_switches(client, w):
+    client.force_login(w.staff_a)
+
+    page = client.get(LIST, HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+
+    assert '<html lang="zh-hans"' in page
+    assert "过滤器" in page
