@@ -606,7 +606,7 @@ def send(limit: int, processes: int, smtp_processes: int) -> Sent:
     from django.db import connections
 
     from tasks_app.models import ReminderDigest, ReminderEntry
-    from tasks_app.reminders.rendering import Labels
+    from tasks_app.reminders.wording import Labels
     from tests.reminders.smtp import free_port
 
     port = free_port()

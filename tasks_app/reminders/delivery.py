@@ -43,8 +43,9 @@ from django.utils import timezone
 from tasks_app.models import DeliveryAttempt, ReminderDigest
 
 from .mime import Session
-from .rendering import Labels, Rendered, digest_render, rows_by_digest
+from .rendering import Rendered, digest_render, rows_by_digest
 from .selectors import claimable
+from .wording import Labels
 
 logger = logging.getLogger(__name__)
 Status = ReminderDigest.Status
