@@ -4,6 +4,8 @@ nothing. (Who may use the page: tests/test_admin_permissions.py.)"""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -105,3 +107,28 @@ def test_the_plan_list_offers_the_import_to_coordinators_only(client, w):
     assert f'href="{PAGE}"' in client.get(plans).content.decode()
     client.force_login(w.staff_a)
     assert f'href="{PAGE}"' not in client.get(plans).content.decode()
+
+
+def test_after_a_dry_run_the_same_document_is_imported_without_choosing_it_again(client, w):
+    client.force_login(w.coordinator)
+    dry = client.post(PAGE, {"file": _file(), "create_agencies": "on"}).content.decode()
+    token = re.search(r'name="confirm" value="([0-9a-f]{64})"', dry).group(1)
+    assert Plan.objects.filter(title__startswith="江苏省测试产业行动方案").count() == 0
+
+    response = client.post(PAGE, {"confirm": token})
+
+    plan = Plan.objects.get(title__startswith="江苏省测试产业行动方案")
+    assert response.url == reverse("admin:tasks_app_plan_change", args=[plan.pk])
+    assert plan.tasks.count() == 2
+    assert "duban_plan_import" not in client.session  # imported once, then forgotten
+
+
+def test_a_confirmation_for_another_document_imports_nothing(client, w):
+    client.force_login(w.coordinator)
+    client.post(PAGE, {"file": _file(), "create_agencies": "on"})
+    before = _counts()
+
+    response = client.post(PAGE, {"confirm": "0" * 64}, follow=True)
+
+    assert "试导入的文件已不在，请重新选择文件。" in response.content.decode()
+    assert _counts() == before

@@ -5,6 +5,9 @@ when it cannot be imported. Coordinators and administrators."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -46,41 +49,87 @@ class PlanImportForm(forms.Form):
         return upload
 
 
+SESSION_KEY = "duban_plan_import"
+# Kept in the session between the dry run and 导入 up to this size (the real plans are 18-25 KB);
+# a larger document is chosen again.
+REMEMBERED_BYTES = 1024 * 1024
+
+
 def plan_import_view(model_admin):
     def view(request: HttpRequest) -> HttpResponse:
         if not is_coordinating(request):
             raise PermissionDenied
+        if request.method == "POST" and "confirm" in request.POST:
+            return _confirm(request)
         form = PlanImportForm(request.POST or None, request.FILES or None)
         report = None
         if request.method == "POST" and form.is_valid():
             dry_run = "apply" not in request.POST
+            document = _document(form)
             try:
-                report = _import(form, dry_run=dry_run)
+                report = _import(document, dry_run=dry_run)
             except DomainError as error:
                 form.add_error(None, str(error.message))
             else:
                 if not dry_run:
-                    messages.success(request, report.summary())
-                    url = reverse("admin:tasks_app_plan_change", args=[report.plan_id])
-                    return HttpResponseRedirect(url)
+                    return _imported(request, report)
+                if document["size"] <= REMEMBERED_BYTES:  # to import without choosing it again
+                    request.session[SESSION_KEY] = document
+                else:
+                    request.session.pop(SESSION_KEY, None)
         context = {
             **model_admin.admin_site.each_context(request),
             "opts": model_admin.model._meta,
             "title": _("导入方案文件"),
             "form": form,
             "report": report,
+            "confirm_token": request.session.get(SESSION_KEY, {}).get("sha256") if report else "",
         }
         return TemplateResponse(request, "admin/tasks_app/plan/import.html", context)
 
     return view
 
 
-def _import(form: PlanImportForm, *, dry_run: bool):
+def _document(form: PlanImportForm) -> dict:
+    """The upload and the options, as the session keeps them between the dry run and 导入."""
     upload = form.cleaned_data["file"]
-    parsed = parse_plan(upload.read(), source_name=upload.name or "")
+    data = upload.read()
+    return {
+        "name": upload.name or "",
+        "text": base64.b64encode(data).decode("ascii"),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "size": len(data),
+        "create_agencies": form.cleaned_data["create_agencies"],
+        "coordinator": form.cleaned_data["coordinator"].strip(),
+    }
+
+
+def _import(document: dict, *, dry_run: bool):
+    parsed = parse_plan(base64.b64decode(document["text"]), source_name=document["name"])
     return plan_import(
         parsed,
-        create_agencies=form.cleaned_data["create_agencies"],
+        create_agencies=document["create_agencies"],
         dry_run=dry_run,
-        coordinator_name=form.cleaned_data["coordinator"].strip() or None,
+        coordinator_name=document["coordinator"] or None,
     )
+
+
+def _confirm(request: HttpRequest) -> HttpResponse:
+    """导入 after a dry run: the document the dry run read, if it is still the one the page
+    showed (the session keeps one; another tab's dry run replaces it)."""
+    document = request.session.get(SESSION_KEY)
+    if not document or document["sha256"] != request.POST.get("confirm"):
+        messages.error(request, _("试导入的文件已不在，请重新选择文件。"))
+        return HttpResponseRedirect(request.path)
+    try:
+        report = _import(document, dry_run=False)
+    except DomainError as error:  # the database changed since the dry run
+        messages.error(request, str(error.message))
+        return HttpResponseRedirect(request.path)
+    del request.session[SESSION_KEY]
+    return _imported(request, report)
+
+
+def _imported(request: HttpRequest, report) -> HttpResponse:
+    messages.success(request, report.summary())
+    return HttpResponseRedirect(reverse("admin:tasks_app_plan_change", args=[report.plan_id]))
