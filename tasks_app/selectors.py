@@ -7,7 +7,9 @@ export agrees with every other, and nothing is computed row by row in templates.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import (
@@ -27,6 +29,9 @@ from django.utils.translation import gettext_lazy as _
 from agencies.models import User
 
 from .models import Responsibility, Task
+
+if TYPE_CHECKING:
+    from .working_days import WorkingCalendar
 
 S = Responsibility.Status
 
@@ -54,16 +59,30 @@ class ColourRules:
     today: dt.date
     amber_until: dt.date  # due on or before this day (and not overdue): amber
     accept_by_threshold: dt.date  # assigned on or before this day and not accepted: 签收 overdue
-    # Plans whose reminder rules set their own 签收 window: (their threshold, their plan ids).
-    accept_by_plan: tuple[tuple[dt.date, frozenset[int]], ...] = ()
+    # The calendar the dates came from, for the per-plan 签收 windows (None: no per-plan windows).
+    calendar: WorkingCalendar | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def on(cls, today: dt.date | None = None) -> ColourRules:
-        from .models import ReminderPolicy
         from .working_days import WorkingCalendar
 
         today = today or timezone.localdate()
         calendar = WorkingCalendar.load()
+        return cls(
+            today=today,
+            amber_until=calendar.add(today, settings.DUBAN_AMBER_WITHIN_WORKING_DAYS),
+            accept_by_threshold=calendar.add(today, -settings.DUBAN_ACCEPT_WITHIN_WORKING_DAYS),
+            calendar=calendar,
+        )
+
+    @cached_property
+    def accept_by_plan(self) -> tuple[tuple[dt.date, frozenset[int]], ...]:
+        """Plans whose reminder rules set their own 签收 window: (their threshold, their plan
+        ids). Read when first asked (the 签收超时 filter and counts), not on every page."""
+        if self.calendar is None:
+            return ()
+        from .models import ReminderPolicy
+
         default = settings.DUBAN_ACCEPT_WITHIN_WORKING_DAYS
         windows: dict[int, set[int]] = {}
         overrides = ReminderPolicy.objects.filter(accept_within__isnull=False).exclude(
@@ -71,14 +90,9 @@ class ColourRules:
         )
         for plan_id, days in overrides.values_list("plan_id", "accept_within"):
             windows.setdefault(days, set()).add(plan_id)
-        return cls(
-            today=today,
-            amber_until=calendar.add(today, settings.DUBAN_AMBER_WITHIN_WORKING_DAYS),
-            accept_by_threshold=calendar.add(today, -default),
-            accept_by_plan=tuple(
-                (calendar.add(today, -days), frozenset(plans))
-                for days, plans in sorted(windows.items())
-            ),
+        return tuple(
+            (self.calendar.add(self.today, -days), frozenset(plans))
+            for days, plans in sorted(windows.items())
         )
 
 

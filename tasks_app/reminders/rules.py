@@ -136,7 +136,7 @@ def accept(scope: Scope) -> Selection | None:
     rules = replace(
         scope.colour_rules,
         accept_by_threshold=scope.clock.back(policy.accept_within),
-        accept_by_plan=(),  # the scope's policy already is this group's plans' own
+        calendar=None,  # no per-plan windows: the scope's policy already is its plans' own
     )
     pending = in_group(Responsibility.objects.filter(acceptance_overdue(rules)), scope.group)
     oldest = _oldest(pending, "assigned_at")
