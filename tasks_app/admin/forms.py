@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from tasks_app.errors import StaleObject
 from tasks_app.fingerprint import fingerprint
-from tasks_app.models import Plan, Responsibility, Target, Task
+from tasks_app.models import Responsibility, Target
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -150,8 +150,8 @@ def person_label(user) -> str:
 
 
 class SeenForm(forms.ModelForm):
-    """An edit form that remembers the record as it was shown (its fingerprint, in a hidden
-    field). If someone changed the record since, the form is refused with the user's input kept
+    """The admin's edit form for a record without a version (the admin gives the model and the
+    fields): it remembers the record as it was shown (its fingerprint, in a hidden field). If someone changed the record since, the form is refused with the user's input kept
     on the page ("changed by someone else, reload"); the service checks again under the row lock,
     for the save that races with this one. Without it, a form loaded before someone else's edit
     would write its stale values over that edit."""
@@ -182,48 +182,13 @@ class TaskForm(SeenForm):
         help_text=gettext_lazy("记入办理记录。"),
     )
 
-    class Meta:
-        model = Task
-        fields = [
-            "plan",
-            "section",
-            "parent",
-            "ref",
-            "number",
-            "title",
-            "text",
-            "kind",
-            "due_on",
-            "order",
-        ]
-
 
 class PlanForm(SeenForm):
-    class Meta:
-        model = Plan
-        fields = ["title"]  # the admin passes its own (PlanAdmin.fieldsets)
-
-
-TARGET_FIELDS = [
-    "plan",
-    "task",
-    "ref",
-    "description",
-    "quantity",
-    "quantity_max",
-    "unit",
-    "comparison",
-    "year",
-    "items",
-    "phrase",
-    "order",
-]
+    """The plan page's form (fields: PlanAdmin.fieldsets)."""
 
 
 class TargetForm(SeenForm):
-    class Meta:
-        model = Target
-        fields = TARGET_FIELDS
+    """The target page's form (fields: TargetAdmin.fields)."""
 
 
 class ExtensionDecisionForm(forms.Form):

@@ -38,7 +38,7 @@ from tasks_app.services.targets import target_update
 from tasks_app.services.tasks import EDITABLE_FIELDS, task_update
 
 from .filters import plan_filter
-from .forms import TARGET_FIELDS, AssignForm, TargetForm, TaskForm, form_errors
+from .forms import AssignForm, TargetForm, TaskForm, form_errors
 from .scoped import (
     ReadOnlyInline,
     SavedThroughServices,
@@ -240,7 +240,20 @@ class TargetAdmin(SavedThroughServices, ScopedAdmin):
     search_fields = ["description", "phrase"]
     list_select_related = ["plan", "task"]
     ordering = ["plan_id", "order", "id"]
-    fields = TARGET_FIELDS
+    fields = [
+        "plan",
+        "task",
+        "ref",
+        "description",
+        "quantity",
+        "quantity_max",
+        "unit",
+        "comparison",
+        "year",
+        "items",
+        "phrase",
+        "order",
+    ]
     coordinator_fields = (
         "description",
         "quantity",
