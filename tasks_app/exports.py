@@ -138,6 +138,17 @@ def responsibilities_xlsx(responsibilities: QuerySet[Responsibility], today: dt.
     return _save(workbook)
 
 
+def responsibilities_file(
+    responsibilities: QuerySet[Responsibility], today: dt.date, fmt: str
+) -> tuple[bytes, str]:
+    """The responsibility list as `fmt` (xlsx, csv) and its file name: the admin's and the API's."""
+    if fmt == "xlsx":
+        content = responsibilities_xlsx(responsibilities, today)
+    else:
+        content = responsibilities_csv(responsibilities, today)
+    return content, _("责任分工_%(date)s") % {"date": f"{today:%Y%m%d}"}
+
+
 def responsibilities_csv(responsibilities: QuerySet[Responsibility], today: dt.date) -> bytes:
     rows = (cells for _colour, cells in responsibility_rows(responsibilities, today))
     return _csv(itertools.chain([responsibility_headers()], rows))  # rows one at a time

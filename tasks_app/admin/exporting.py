@@ -20,12 +20,7 @@ def responsibilities_export(
     request: HttpRequest, rows: QuerySet[Responsibility], fmt: str
 ) -> tuple[bytes, str]:
     """The responsibility list's rows (already scoped, filtered, colour-annotated) as a file."""
-    today = colour_rules(request).today
-    if fmt == "xlsx":
-        content = exports.responsibilities_xlsx(rows, today)
-    else:
-        content = exports.responsibilities_csv(rows, today)
-    return content, _("责任分工_%(date)s") % {"date": f"{today:%Y%m%d}"}
+    return exports.responsibilities_file(rows, colour_rules(request).today, fmt)
 
 
 def matrix_view(model_admin):

@@ -63,7 +63,15 @@ class ExportMixin:
         pagination_class=None,
     )
     def export(self, request: Request, fmt: str) -> HttpResponse:
-        rows = self.filter_queryset(self.get_queryset())
+        content, filename = self.export_content(
+            request, self.filter_queryset(self.get_queryset()), fmt
+        )
+        return download(content, fmt, filename)
+
+    def export_content(
+        self, request: Request, rows: models.QuerySet, fmt: str
+    ) -> tuple[bytes, str]:
+        """(the file, its name without extension) for the list's filtered rows."""
         ordering = type(self).pagination_class.ordering  # the order of the list's pages
         serializer = self.get_serializer()
         model = self.queryset.model
@@ -75,7 +83,7 @@ class ExportMixin:
             content = exports.table_xlsx(title, columns, records)
         else:
             content = exports.table_csv(columns, records)
-        return download(content, fmt, f"{title}_{timezone.localdate():%Y%m%d}")
+        return content, f"{title}_{timezone.localdate():%Y%m%d}"
 
 
 def _represented(

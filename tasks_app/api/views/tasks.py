@@ -4,7 +4,6 @@ as its own endpoint (POST), each calling one service of tasks_app.services."""
 from __future__ import annotations
 
 from django.db import transaction
-from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -53,7 +52,6 @@ from ..serializers.workflow import (
     TransitionInputSerializer,
 )
 from .base import WRITE_ERRORS, ListRetrieveViewSet, error
-from .downloads import EXPORT_FORMAT, EXPORT_FORMATS, download, export_responses
 from .exporting import ExportMixin
 
 
@@ -128,7 +126,7 @@ class TaskViewSet(ExportMixin, ListRetrieveViewSet):
         },
     ),
 )
-class ResponsibilityViewSet(ListRetrieveViewSet):
+class ResponsibilityViewSet(ExportMixin, ListRetrieveViewSet):
     queryset = Responsibility.objects.none()
     serializer_class = ResponsibilitySerializer
     filterset_class = ResponsibilityFilter
@@ -303,30 +301,10 @@ class ResponsibilityViewSet(ListRetrieveViewSet):
         response["ETag"] = etag_for(report)
         return response
 
-    @extend_schema(
-        summary=gettext_lazy("导出筛选后的责任分工（xlsx 或 csv，与后台导出相同）"),
-        parameters=[EXPORT_FORMAT],
-        responses=export_responses(),
-    )
-    @action(
-        detail=False,
-        methods=["get"],
-        url_path=rf"export/(?P<fmt>{EXPORT_FORMATS})",
-        url_name="export",
-        pagination_class=None,
-    )
-    def export(self, request: Request, fmt: str) -> HttpResponse:
-        rows = (
-            self.filter_queryset(self.get_queryset())
-            .prefetch_related(None)  # the files do not list assignees
-            .order_by("task__plan_id", "task__order", "order", "id")
-        )
-        today = colour_rules(request).today
-        if fmt == "xlsx":
-            content = exports.responsibilities_xlsx(rows, today)
-        else:
-            content = exports.responsibilities_csv(rows, today)
-        return download(content, fmt, _("责任分工_%(date)s") % {"date": f"{today:%Y%m%d}"})
+    def export_content(self, request: Request, rows, fmt: str) -> tuple[bytes, str]:
+        """The admin's responsibility export (its columns for a circular), not the list's."""
+        rows = rows.prefetch_related(None).order_by("task__plan_id", "task__order", "order", "id")
+        return exports.responsibilities_file(rows, colour_rules(request).today, fmt)
 
 
 def _transition_to(
