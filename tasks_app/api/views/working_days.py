@@ -79,13 +79,10 @@ class WorkingDayViewSet(ExportMixin, SingleRecordMixin, ListRetrieveViewSet):
     def partial_update(self, request: Request, pk: str) -> Response:
         record = self.get_object()
         etag = if_match(request)
-        with locked_as_seen(WorkingDayException.objects.all(), record.pk, etag) as locked:
-            serializer = WorkingDayInputSerializer(
-                data=request.data, context={**self.get_serializer_context(), "record": locked}
-            )
-            serializer.is_valid(raise_exception=True)
+        with locked_as_seen(WorkingDayException.objects.all(), record.pk, etag):
+            changes = self.valid_input(WorkingDayInputSerializer, request)
             calendar.working_day_exception_update(
-                exception_id=record.pk, actor=request.user, **serializer.validated_data
+                exception_id=record.pk, actor=request.user, **changes
             )
         return self._fresh(record.pk)
 
