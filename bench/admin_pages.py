@@ -36,7 +36,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from throwaway import bench_urls, database_drop  # noqa: E402  (bench/, next to this script)
+from throwaway import throwaway_database  # noqa: E402  (bench/, next to this script)
 
 PREFIX = "bench"
 TARGET_RATIO = 3.0
@@ -357,10 +357,7 @@ def pages() -> list[Page]:
 def main() -> None:
     sys.stdout.reconfigure(line_buffering=True)
     options = _arguments()
-    admin_url, bench_url = bench_urls(os.environ.get("DATABASE_URL", ""), "bench_admin")
-    if not options.reuse:
-        database_drop(admin_url, bench_url, create=True)
-    try:
+    with throwaway_database("bench_admin", reuse=options.reuse, keep=options.keep) as bench_url:
         _setup_django(bench_url)
         if not options.reuse:
             build(options.tasks)
@@ -377,12 +374,6 @@ def main() -> None:
                 print(f"  ！{problem}")
             if options.explain:
                 explain(page)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if not options.keep and not options.reuse:
-            database_drop(admin_url, bench_url)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ Usage:  DATABASE_URL=postgres://user@127.0.0.1:5432/anything .venv/bin/python be
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -23,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from admin_pages import _setup_django, build  # noqa: E402  (bench/, next to this script)
-from throwaway import bench_urls, database_drop  # noqa: E402
+from throwaway import throwaway_database  # noqa: E402
 
 BUDGET_SECONDS = 120.0
 EXPORTS = [
@@ -80,20 +79,11 @@ def measure() -> bool:
 def main() -> None:
     sys.stdout.reconfigure(line_buffering=True)
     options = _arguments()
-    admin_url, bench_url = bench_urls(os.environ.get("DATABASE_URL", ""), "bench_exports")
-    if not options.reuse:
-        database_drop(admin_url, bench_url, create=True)
-    try:
+    with throwaway_database("bench_exports", reuse=options.reuse, keep=options.keep) as bench_url:
         _setup_django(bench_url)
         if not options.reuse:
             build(options.tasks)
         passed = measure()
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if not options.keep and not options.reuse:
-            database_drop(admin_url, bench_url)
     sys.exit(0 if passed else 1)
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
 
@@ -24,3 +27,20 @@ def database_drop(admin_url: str, bench_url: str, *, create: bool = False) -> No
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if create:
             connection.execute(f'CREATE DATABASE "{name}"')
+
+
+@contextmanager
+def throwaway_database(suffix: str, *, reuse: bool, keep: bool) -> Iterator[str]:
+    """The bench database `<name>_<suffix>`'s URL: created empty (unless `reuse`), dropped at
+    the end (unless `keep` or `reuse`), after Django's connections to it are closed."""
+    admin_url, bench_url = bench_urls(os.environ.get("DATABASE_URL", ""), suffix)
+    if not reuse:
+        database_drop(admin_url, bench_url, create=True)
+    try:
+        yield bench_url
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if not keep and not reuse:
+            database_drop(admin_url, bench_url)
