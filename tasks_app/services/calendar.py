@@ -11,14 +11,13 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from agencies.models import User
 from tasks_app.access import is_administrator
 from tasks_app.errors import InvalidInput, PermissionDenied
 from tasks_app.models import WorkingDayException
 
-from .settings_log import record_delete, record_save
+from .settings_log import fields_check, record_delete, record_save, record_update
 
 EDITABLE_FIELDS = ("date", "is_working_day", "note")
 
@@ -52,19 +51,9 @@ def working_day_exception_update(
 ) -> WorkingDayException:
     """Change an exception's date, kind or note; nothing changed means nothing is written."""
     _require_administrator(actor)
-    unknown = set(changes) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise InvalidInput(
-            _("不能修改这些字段：%(fields)s")
-            % {"fields": pgettext("list separator", "、").join(sorted(unknown))}
-        )
+    fields_check(changes, editable=EDITABLE_FIELDS)
     record = _locked(exception_id)
-    changed = [name for name, value in changes.items() if getattr(record, name) != value]
-    if not changed:
-        return record
-    for name in changed:
-        setattr(record, name, changes[name])
-    record_save(record, actor=actor, changed=changed, unique=("date",))
+    record_update(record, actor=actor, changes=changes, unique=("date",))
     return record
 
 

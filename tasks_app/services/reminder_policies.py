@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from agencies.models import User
 from tasks_app.access import plans_visible_to
@@ -14,7 +13,7 @@ from tasks_app.errors import InvalidInput, PermissionDenied
 from tasks_app.models import Plan, ReminderPolicy
 from tasks_app.reminders.selectors import can_edit_reminder_policy
 
-from .settings_log import record_delete, record_save
+from .settings_log import fields_check, record_delete, record_save, record_update
 
 EDITABLE_FIELDS = (
     "plan",
@@ -55,19 +54,10 @@ def _locked(policy_id: int, actor: User) -> ReminderPolicy:
     return policy
 
 
-def _unknown(changes: dict) -> None:
-    unknown = set(changes) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise InvalidInput(
-            _("不能修改这些字段：%(fields)s")
-            % {"fields": pgettext("list separator", "、").join(sorted(unknown))}
-        )
-
-
 @transaction.atomic
 def reminder_policy_create(*, plan_id: int, actor: User, **values) -> ReminderPolicy:
     """A plan's own reminder rules (one per plan); fields left out keep the system defaults."""
-    _unknown(values)
+    fields_check(values, editable=EDITABLE_FIELDS)
     policy = ReminderPolicy(plan=_plan(plan_id, actor), **values)
     record_save(policy, actor=actor, unique=("plan",))
     return policy
@@ -77,16 +67,11 @@ def reminder_policy_create(*, plan_id: int, actor: User, **values) -> ReminderPo
 def reminder_policy_update(*, policy_id: int, actor: User, **changes) -> ReminderPolicy:
     """Change a plan's rules (or move them to another plan the actor coordinates); nothing
     changed means nothing is written."""
-    _unknown(changes)
+    fields_check(changes, editable=EDITABLE_FIELDS)
     policy = _locked(policy_id, actor)
     if "plan" in changes:
         changes["plan"] = _plan(changes["plan"], actor)
-    changed = [name for name, value in changes.items() if getattr(policy, name) != value]
-    if not changed:
-        return policy
-    for name in changed:
-        setattr(policy, name, changes[name])
-    record_save(policy, actor=actor, changed=changed, unique=("plan",))
+    record_update(policy, actor=actor, changes=changes, unique=("plan",))
     return policy
 
 

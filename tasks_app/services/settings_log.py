@@ -5,14 +5,15 @@ way the change came."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils.text import capfirst
-from django.utils.translation import override
+from django.utils.translation import gettext as _
+from django.utils.translation import override, pgettext
 
 from agencies.models import User
 from tasks_app.errors import InvalidInput
@@ -26,6 +27,29 @@ def invalid_input(error: ValidationError) -> InvalidInput:
     }
     first = next(iter(field_errors.values()))[0]
     return InvalidInput(first, field_errors=field_errors)
+
+
+def fields_check(changes: Iterable[str], *, editable: Iterable[str]) -> None:
+    """Refuse a change to any field outside `editable`, naming them."""
+    unknown = set(changes) - set(editable)
+    if unknown:
+        raise InvalidInput(
+            _("不能修改这些字段：%(fields)s")
+            % {"fields": pgettext("list separator", "、").join(sorted(unknown))}
+        )
+
+
+def record_update(
+    record: Model, *, actor: User, changes: Mapping[str, object], unique: tuple[str, ...]
+) -> None:
+    """Apply the `changes` that differ from `record` and save them as record_save does; nothing
+    different means nothing is written."""
+    changed = [name for name, value in changes.items() if getattr(record, name) != value]
+    if not changed:
+        return
+    for name in changed:
+        setattr(record, name, changes[name])
+    record_save(record, actor=actor, changed=changed, unique=unique)
 
 
 def record_save(
