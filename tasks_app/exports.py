@@ -364,9 +364,7 @@ def _csv(rows: Iterable[Iterable]) -> bytes:
             [
                 ""
                 if v is None
-                else f"{v:%Y-%m-%d %H:%M}"
-                if isinstance(v, dt.datetime)
-                else v.isoformat()
+                else date_text(v)
                 if isinstance(v, dt.date)
                 else _csv_text(v)
                 if isinstance(v, str)
@@ -399,7 +397,7 @@ def table_xlsx(title: str, columns: Sequence[Column], rows: Iterable) -> bytes:
     for row in rows:
         cells = []
         for column in columns:
-            value = _xlsx_value(column.read(row))
+            value = local_moment(column.read(row))
             if column.colour is None:
                 cells.append(_plain(sheet, value))
             else:
@@ -419,8 +417,16 @@ def _sheet_title(title: str) -> str:
     return cleaned[:31] or "Sheet1"
 
 
-def _xlsx_value(value):
-    # Excel has no time zones: a moment is written as the service's local time.
+def date_text(value: dt.date) -> str:
+    """A day as 2025-06-10, a moment as 2025-06-10 10:00 in local time: how the CSV writes them."""
+    if isinstance(value, dt.datetime):
+        return f"{local_moment(value):%Y-%m-%d %H:%M}"
+    return value.isoformat()
+
+
+def local_moment(value):
+    """A moment as the files write it: the service's local time, without a zone (Excel has none);
+    any other value as it is. The one place the exports convert time."""
     if isinstance(value, dt.datetime) and timezone.is_aware(value):
         return timezone.localtime(value).replace(tzinfo=None)
     return value

@@ -157,9 +157,7 @@ def plain_value(field, attr, value):
             return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool) or getattr(attr, "boolean", False):
         return _("是") if value else _("否")
-    if isinstance(value, dt.datetime):
-        return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
-    if isinstance(value, dt.date | int | float | Decimal):
+    if isinstance(value, dt.date | int | float | Decimal):  # moments: exports.local_moment
         return value
     if isinstance(value, list | tuple):
         return "、".join(str(v) for v in value)

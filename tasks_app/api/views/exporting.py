@@ -256,12 +256,7 @@ def _child(field: serializers.Field) -> serializers.Field:
 
 def _from_text(field: serializers.Field, value: str):
     if isinstance(field, serializers.DateTimeField):
-        moment = parse_datetime(value)
-        if moment is None:
-            return value
-        return (
-            timezone.localtime(moment).replace(tzinfo=None) if timezone.is_aware(moment) else moment
-        )
+        return parse_datetime(value) or value  # written in local time by the exports
     if isinstance(field, serializers.DateField):
         return parse_date(value) or value
     if isinstance(field, serializers.DecimalField):
@@ -287,11 +282,7 @@ def human_name(record: dict) -> str:
 
 
 def _text(value) -> str:
-    if isinstance(value, dt.datetime):
-        return f"{value:%Y-%m-%d %H:%M}"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
+    return exports.date_text(value) if isinstance(value, dt.date) else str(value)
 
 
 def _json(value) -> str:
