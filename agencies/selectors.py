@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db.models import QuerySet
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -11,7 +12,7 @@ from django.utils.translation import pgettext
 from tasks_app.importing.writer import plan_key
 from tasks_app.models import Plan, Responsibility, Task
 
-from .models import Agency, AgencyAlias
+from .models import Agency, AgencyAlias, ReminderContact
 from .resolver import normalize_name
 
 CONFLICTS_NAMED = 20
@@ -71,10 +72,8 @@ def _count_moves(preview: AgencyMergePreview) -> None:
     responsibilities = Responsibility.objects.filter(agency=source)
     preview.responsibilities = responsibilities.count()
     preview.users = source.users.count()
-    target_emails = target.reminder_contacts.annotate(e=Lower("email")).values("e")
-    contacts = source.reminder_contacts.annotate(e=Lower("email"))
-    preview.duplicate_contacts = contacts.filter(e__in=target_emails).count()
-    preview.contacts = contacts.count() - preview.duplicate_contacts
+    preview.contacts = merge_contacts_to_move(source=source, target=target).count()
+    preview.duplicate_contacts = source.reminder_contacts.count() - preview.contacts
     issued = Plan.objects.filter(issuer_links__agency=source)
     coordinated = Plan.objects.filter(coordinating_agency=source)
     preview.issued_plans = issued.count()
@@ -87,6 +86,13 @@ def _count_moves(preview: AgencyMergePreview) -> None:
         *coordinated.values_list("pk", flat=True),
     }
     preview.plan_ids = sorted(plan_ids)
+
+
+def merge_contacts_to_move(*, source: Agency, target: Agency) -> QuerySet[ReminderContact]:
+    """The source's reminder contacts whose address (case-insensitive) the target does not have;
+    the others are deleted with the source."""
+    target_emails = target.reminder_contacts.annotate(e=Lower("email")).values("e")
+    return source.reminder_contacts.annotate(e=Lower("email")).exclude(e__in=target_emails)
 
 
 def _new_alias_names(source: Agency, target: Agency) -> list[str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, ProtectedError
-from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -13,7 +12,7 @@ from tasks_app.errors import DomainError, PermissionDenied
 from tasks_app.models import Action, Event, Plan, PlanIssuer, Responsibility
 
 from .models import Agency, AgencyAlias, User
-from .selectors import AgencyMergePreview, agency_merge_preview
+from .selectors import AgencyMergePreview, agency_merge_preview, merge_contacts_to_move
 
 # Every relation to Agency that agency_merge moves (tests/test_agency_merge.py holds the model to
 # this list, so a new ForeignKey to Agency fails a test until the merge handles it).
@@ -82,11 +81,7 @@ def _move_rows(preview: AgencyMergePreview) -> None:
     for plan_id, key in preview.rekeyed_plans.items():
         Plan.objects.filter(pk=plan_id).update(key=key)
     User.objects.filter(agency=source).update(agency=target)
-    target_emails = target.reminder_contacts.annotate(e=Lower("email")).values("e")
-    # Contacts whose address the target already has are deleted with the source.
-    source.reminder_contacts.annotate(e=Lower("email")).exclude(e__in=target_emails).update(
-        agency=target
-    )
+    merge_contacts_to_move(source=source, target=target).update(agency=target)
     Agency.objects.filter(parent=source).update(parent=target)
     source.aliases.update(agency=target)
     AgencyAlias.objects.bulk_create(
