@@ -4,9 +4,11 @@ The ETag names the record and its version ("12.3": record 12, version 3), so an 
 another record never passes. The version is checked by the service under a row lock; a stale one
 raises StaleObject (412) and nothing is written.
 
-Records without a version (targets, reminder rules, working-day exceptions) get an ETag from a
-digest of their stored values ("12.9f86d081884c7d65"); `locked_as_seen` compares it under a row
-lock, in the transaction that then calls the service.
+Records without a version get an ETag from their fingerprint, a digest of their stored values
+("12.9f86d081884c7d65", tasks_app.fingerprint). Tasks and plans hand it to their service
+(`seen_fingerprint`), which compares it under its own row lock, as for the admin's forms; for
+targets, reminder rules and working-day exceptions `locked_as_seen` compares it under a row lock,
+in the transaction that then validates against the locked record and calls the service.
 """
 
 from __future__ import annotations
@@ -92,6 +94,15 @@ def if_match(request: Request) -> str:
     if not header or header == "*":
         raise PreconditionRequired()
     return header.removeprefix("W/")
+
+
+def seen_fingerprint(request: Request, record_id: int) -> str:
+    """For a service that checks the fingerprint itself under its row lock (`seen=`): the one
+    If-Match names. Missing: 428; another record's ETag: 412."""
+    record, _, digest = if_match(request).strip('"').partition(".")
+    if record != str(record_id):
+        raise StaleObject()
+    return digest
 
 
 @contextmanager

@@ -23,7 +23,7 @@ from tasks_app.models import Plan
 from tasks_app.selectors import with_colour
 from tasks_app.services.plans import plan_settings_update
 
-from ..concurrency import if_match, locked_as_seen, with_fingerprint
+from ..concurrency import seen_fingerprint, with_fingerprint
 from ..errors import TooLarge
 from ..filters import AgencyFilter
 from ..permissions import CoordinatorOrAdministrator
@@ -88,10 +88,9 @@ class PlanViewSet(ExportMixin, ListRetrieveViewSet):
         """The reporting cycle, due day, leader review and 序时进度 margin, as in the admin
         (services.plans.plan_settings_update: the items' report dates follow at once)."""
         plan = self.get_object()
-        etag = if_match(request)
+        seen = seen_fingerprint(request, plan.pk)
         data = self.valid_input(PlanSettingsSerializer, request)
-        with locked_as_seen(Plan.objects.all(), plan.pk, etag):
-            plan_settings_update(plan_id=plan.pk, actor=request.user, **data)
+        plan_settings_update(plan_id=plan.pk, actor=request.user, seen=seen, **data)
         fresh = self.get_queryset().get(pk=plan.pk)
         return with_fingerprint(self.respond(fresh, PlanDetailSerializer), fresh)
 

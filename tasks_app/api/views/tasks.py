@@ -23,8 +23,7 @@ from tasks_app.services.workflow import TRANSITIONS
 from ..concurrency import (
     etag_for,
     expected_version,
-    if_match,
-    locked_as_seen,
+    seen_fingerprint,
     with_fingerprint,
 )
 from ..filters import ResponsibilityFilter, TaskFilter
@@ -87,11 +86,10 @@ class TaskViewSet(ExportMixin, ListRetrieveViewSet):
         """The admin's task edit (services.tasks.task_update, a 修改任务 event): the task must be
         as the client saw it (If-Match: the ETag of its detail), else 412 and nothing changes."""
         task = self.get_object()
-        etag = if_match(request)
+        seen = seen_fingerprint(request, task.pk)
         data = self.valid_input(TaskUpdateSerializer, request)
         reason = data.pop("reason", "")
-        with locked_as_seen(Task.objects.all(), task.pk, etag):
-            task_update(task_id=task.pk, actor=request.user, changes=data, reason=reason)
+        task_update(task_id=task.pk, actor=request.user, changes=data, reason=reason, seen=seen)
         fresh = self.get_queryset().get(pk=task.pk)
         return with_fingerprint(self.respond(fresh, TaskDetailSerializer), fresh)
 
