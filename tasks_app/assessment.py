@@ -68,20 +68,21 @@ def agency_assessment(
 ) -> list[AssessmentRow]:
     """One row per agency holding a responsibility the user may see (in `plan_id`, if given),
     in the agency list's order."""
+    measures = _measures(today)
     responsibilities = responsibilities_visible_to(user)
     if plan_id is not None:
         responsibilities = responsibilities.filter(task__plan_id=plan_id)
     rows = (
         responsibilities.order_by()
         .values("agency_id", "agency__short_name", "agency__name", "agency__order")
-        .annotate(**_measures(today))
+        .annotate(**measures)
         .order_by("agency__order", "agency_id")
     )
     return [
         AssessmentRow(
             agency_id=row["agency_id"],
             name=row["agency__short_name"] or row["agency__name"],
-            **{name: row[name] for name in _measures(today)},
+            **{name: row[name] for name in measures},
         )
         for row in rows
     ]
