@@ -10,8 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import admin, messages
-from django.db.models import Count, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -35,7 +34,7 @@ from tasks_app.models import (
 from tasks_app.reminders.delivery import digests_requeue
 from tasks_app.reminders.rendering import entry_line, rows_for
 from tasks_app.reminders.selectors import (
-    reminder_digests_visible_to,
+    reminder_digests_counted,
     reminder_entries_visible_to,
 )
 from tasks_app.reminders.sweep import reminders_sweep_run
@@ -275,18 +274,7 @@ class ReminderDigestAdmin(ReadOnlyLogAdmin):
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ReminderDigest]:
-        entries = (
-            ReminderEntry.objects.filter(
-                sweep_id=OuterRef("sweep_id"), recipient=OuterRef("recipient")
-            )
-            .order_by()
-            .values("sweep_id")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        return reminder_digests_visible_to(request.user).annotate(
-            item_count=Coalesce(Subquery(entries), 0)
-        )
+        return reminder_digests_counted(request.user)
 
     @admin.display(description=gettext_lazy("发送状态"), ordering="status")
     def status_badge(self, digest: ReminderDigest):

@@ -8,8 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from rest_framework.request import Request
 
 from agencies.models import User
@@ -37,7 +36,7 @@ from tasks_app.models import (
     Target,
     Task,
 )
-from tasks_app.reminders.selectors import reminder_digests_visible_to
+from tasks_app.reminders.selectors import reminder_digests_counted
 from tasks_app.selectors import (
     Colour,
     ColourRules,
@@ -290,18 +289,7 @@ def targets_listed(user: User) -> QuerySet[Target]:
 def reminder_digests_listed(user: User) -> QuerySet[ReminderDigest]:
     """The emails the user may see (every item in them visible: reminder_digests_visible_to),
     with the number of reminders each carries, as in the admin; without the bodies."""
-    entries = (
-        ReminderEntry.objects.filter(sweep_id=OuterRef("sweep_id"), recipient=OuterRef("recipient"))
-        .order_by()
-        .values("sweep_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return (
-        reminder_digests_visible_to(user)
-        .annotate(item_count=Coalesce(Subquery(entries), 0))
-        .defer("body_text", "body_html")
-    )
+    return reminder_digests_counted(user).defer("body_text", "body_html")
 
 
 def reminder_digest_detail(user: User) -> QuerySet[ReminderDigest]:

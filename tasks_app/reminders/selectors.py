@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from tasks_app.access import (
@@ -60,6 +61,19 @@ def reminder_digests_visible_to(user) -> QuerySet[ReminderDigest]:
     return digests.filter(Exists(inside.filter(responsibility__in=visible))).exclude(
         Exists(inside.exclude(responsibility__in=visible))
     )
+
+
+def reminder_digests_counted(user) -> QuerySet[ReminderDigest]:
+    """The emails the user may see, each with the number of reminders it carries (item_count):
+    the email lists of the admin and the API."""
+    entries = (
+        ReminderEntry.objects.filter(sweep_id=OuterRef("sweep_id"), recipient=OuterRef("recipient"))
+        .order_by()
+        .values("sweep_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return reminder_digests_visible_to(user).annotate(item_count=Coalesce(Subquery(entries), 0))
 
 
 def failed_digests_visible_to(user) -> QuerySet[ReminderDigest]:
