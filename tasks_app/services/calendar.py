@@ -17,7 +17,8 @@ from tasks_app.access import is_administrator
 from tasks_app.errors import InvalidInput, PermissionDenied
 from tasks_app.models import WorkingDayException
 
-from .settings_log import fields_check, record_delete, record_save, record_update
+from .guards import fields_check
+from .settings_log import record_delete, record_save, record_update
 
 EDITABLE_FIELDS = ("date", "is_working_day", "note")
 

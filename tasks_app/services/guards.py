@@ -3,8 +3,12 @@ caller saw and the caller's capacity, and record the Event — in the caller's t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from agencies.models import User
 from tasks_app import scheduling
@@ -76,3 +80,23 @@ def schedule_refresh(responsibility: Responsibility) -> None:
         percent=responsibility.progress_percent,
         margin=plan.progress_margin,
     )
+
+
+def fields_check(changes: Iterable[str], *, editable: Iterable[str]) -> None:
+    """Refuse a change to any field outside `editable`, naming them."""
+    unknown = set(changes) - set(editable)
+    if unknown:
+        raise InvalidInput(
+            _("不能修改这些字段：%(fields)s")
+            % {"fields": pgettext("list separator", "、").join(sorted(unknown))}
+        )
+
+
+def invalid_input(error: ValidationError) -> InvalidInput:
+    """A model's ValidationError as InvalidInput: the first problem as the message, every problem
+    by field."""
+    field_errors = {
+        name: [str(m) for m in messages] for name, messages in error.message_dict.items()
+    }
+    first = next(iter(field_errors.values()))[0]
+    return InvalidInput(first, field_errors=field_errors)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from agencies.models import User
 from tasks_app.access import can_coordinate_plan
@@ -20,8 +19,9 @@ from tasks_app.errors import InvalidInput, PermissionDenied
 from tasks_app.fingerprint import fingerprint_check
 from tasks_app.models import Plan
 
+from .guards import fields_check, invalid_input
 from .reports import plan_schedules_refresh
-from .settings_log import invalid_input, record_save
+from .settings_log import record_save
 
 REPORTING_FIELDS = (
     "reporting_cycle",
@@ -41,12 +41,7 @@ def plan_settings_update(
     changed means nothing is written. `seen`: the plan's fingerprint when the editor loaded it
     (changed since: StaleObject). `log=False` when the caller records the change itself (the
     admin's own history entry)."""
-    unknown = set(changes) - set(REPORTING_FIELDS)
-    if unknown:
-        raise InvalidInput(
-            _("不能修改这些字段：%(fields)s")
-            % {"fields": pgettext("list separator", "、").join(sorted(unknown))}
-        )
+    fields_check(changes, editable=REPORTING_FIELDS)
     plan = Plan.objects.select_for_update().filter(pk=plan_id).first()
     if plan is None:
         raise InvalidInput(_("该规划方案不存在或已被删除。"))

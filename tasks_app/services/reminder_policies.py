@@ -13,7 +13,8 @@ from tasks_app.errors import InvalidInput, PermissionDenied
 from tasks_app.models import Plan, ReminderPolicy
 from tasks_app.reminders.selectors import can_edit_reminder_policy
 
-from .settings_log import fields_check, record_delete, record_save, record_update
+from .guards import fields_check
+from .settings_log import record_delete, record_save, record_update
 
 EDITABLE_FIELDS = (
     "plan",

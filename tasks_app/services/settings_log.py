@@ -12,31 +12,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils.text import capfirst
-from django.utils.translation import gettext as _
-from django.utils.translation import override, pgettext
+from django.utils.translation import override
 
 from agencies.models import User
-from tasks_app.errors import InvalidInput
 
-
-def invalid_input(error: ValidationError) -> InvalidInput:
-    """A model's ValidationError as InvalidInput: the first problem as the message, every problem
-    by field."""
-    field_errors = {
-        name: [str(m) for m in messages] for name, messages in error.message_dict.items()
-    }
-    first = next(iter(field_errors.values()))[0]
-    return InvalidInput(first, field_errors=field_errors)
-
-
-def fields_check(changes: Iterable[str], *, editable: Iterable[str]) -> None:
-    """Refuse a change to any field outside `editable`, naming them."""
-    unknown = set(changes) - set(editable)
-    if unknown:
-        raise InvalidInput(
-            _("不能修改这些字段：%(fields)s")
-            % {"fields": pgettext("list separator", "、").join(sorted(unknown))}
-        )
+from .guards import invalid_input
 
 
 def record_update(

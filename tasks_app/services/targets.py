@@ -7,13 +7,13 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from agencies.models import User
 from tasks_app.access import can_coordinate_plan
 from tasks_app.errors import InvalidInput, PermissionDenied
 from tasks_app.fingerprint import fingerprint_check
 from tasks_app.models import Action, Event, Target
+from tasks_app.services.guards import fields_check, invalid_input
 
 EDITABLE_FIELDS = frozenset(
     {"description", "quantity", "quantity_max", "unit", "comparison", "year", "items", "phrase"}
@@ -33,12 +33,7 @@ def target_update(*, target_id: int, actor: User, seen: str | None = None, **cha
     with every changed field's old and new value is written in the same transaction. Fields not
     actually changed are ignored; nothing changed means nothing is written. `seen`: the target's
     fingerprint when the editor loaded it; changed since, nothing is written (StaleObject)."""
-    unknown = set(changes) - EDITABLE_FIELDS
-    if unknown:
-        raise InvalidInput(
-            _("不能修改这些字段：%(fields)s")
-            % {"fields": pgettext("list separator", "、").join(sorted(unknown))}
-        )
+    fields_check(changes, editable=EDITABLE_FIELDS)
     try:
         target = Target.objects.select_for_update().select_related("plan").get(pk=target_id)
     except Target.DoesNotExist:
@@ -57,9 +52,7 @@ def target_update(*, target_id: int, actor: User, seen: str | None = None, **cha
     try:
         target.full_clean()
     except ValidationError as error:
-        field_errors = {k: [str(m) for m in v] for k, v in error.message_dict.items()}
-        first = next(iter(field_errors.values()))[0]
-        raise InvalidInput(first, field_errors=field_errors) from None
+        raise invalid_input(error) from None
     target.save(update_fields=list(changed))
     Event.objects.create(
         plan_id=target.plan_id,

@@ -8,13 +8,13 @@ from collections.abc import Mapping
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from agencies.models import User
 from tasks_app.access import can_coordinate_plan
 from tasks_app.errors import InvalidInput, PermissionDenied
 from tasks_app.fingerprint import fingerprint_check
 from tasks_app.models import Action, Event, Task
+from tasks_app.services.guards import fields_check
 
 EDITABLE_FIELDS = ("title", "text", "kind", "due_on")
 
@@ -58,12 +58,7 @@ def task_update(
     `seen`: the task's fingerprint when the editor loaded it; if the task changed since, nothing is
     written (StaleObject: "changed by someone else, reload").
     """
-    unknown = set(changes) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise InvalidInput(
-            _("不能修改这些字段：%(fields)s")
-            % {"fields": pgettext("list separator", "、").join(sorted(unknown))}
-        )
+    fields_check(changes, editable=EDITABLE_FIELDS)
     try:
         task = Task.objects.select_for_update(of=("self",)).select_related("plan").get(pk=task_id)
     except Task.DoesNotExist:
