@@ -52,3 +52,16 @@ class ErrorSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.CharField()),
         help_text=_("各输入字段的问题；嵌套字段用点号路径，如 target_values.0.value。"),
     )
+
+
+class EditSerializer(serializers.Serializer):
+    """The input of a PATCH: only the fields it declares may be sent (all optional: only those
+    sent change); any other is refused by name, not silently ignored."""
+
+    def validate(self, attrs: dict) -> dict:
+        extra = set(getattr(self, "initial_data", {}) or {}) - set(self.fields)
+        if extra:
+            raise serializers.ValidationError(
+                {name: [_("该字段不能修改。")] for name in sorted(extra)}
+            )
+        return attrs

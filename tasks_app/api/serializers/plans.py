@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
-from django.utils.translation import gettext, gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, pgettext
 from rest_framework import serializers
 
 from tasks_app.models import Plan, Responsibility, Section, Target
 from tasks_app.selectors import Colour
 
-from .common import AgencyRefSerializer
+from .common import AgencyRefSerializer, EditSerializer
 
 
 class SectionSerializer(serializers.ModelSerializer):
@@ -93,7 +93,7 @@ class PlanDetailSerializer(PlanSerializer):
         read_only_fields = fields
 
 
-class PlanSettingsSerializer(serializers.Serializer):
+class PlanSettingsSerializer(EditSerializer):
     """The reporting settings a plan's coordinators may change (all optional: only those sent
     change)."""
 
@@ -101,14 +101,6 @@ class PlanSettingsSerializer(serializers.Serializer):
     report_due_day = serializers.IntegerField(min_value=1, max_value=28, required=False)
     leader_approval_required = serializers.BooleanField(required=False)
     progress_margin = serializers.IntegerField(min_value=0, max_value=100, required=False)
-
-    def validate(self, attrs: dict) -> dict:
-        extra = set(getattr(self, "initial_data", {}) or {}) - set(self.fields)
-        if extra:
-            raise serializers.ValidationError(
-                {name: [gettext("该字段不能修改。")] for name in sorted(extra)}
-            )
-        return attrs
 
 
 def _join(values: list[str]) -> str:

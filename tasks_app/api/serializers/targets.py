@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from tasks_app.models import Target
 
+from .common import EditSerializer
 from .plans import TargetSerializer
 
 
@@ -22,7 +23,7 @@ class TargetRecordSerializer(TargetSerializer):
 QUANTITY = {"max_digits": 20, "decimal_places": 4, "min_value": 0}
 
 
-class TargetUpdateSerializer(serializers.Serializer):
+class TargetUpdateSerializer(EditSerializer):
     """The fields a coordinator may change (all optional: only those sent change)."""
 
     description = serializers.CharField(max_length=255, required=False)
@@ -45,11 +46,7 @@ class TargetUpdateSerializer(serializers.Serializer):
     phrase = serializers.CharField(max_length=255, required=False, allow_blank=True)
 
     def validate(self, attrs: dict) -> dict:
-        extra = set(getattr(self, "initial_data", {}) or {}) - set(self.fields)
-        if extra:
-            raise serializers.ValidationError(
-                {name: [_("该字段不能修改。")] for name in sorted(extra)}
-            )
+        attrs = super().validate(attrs)
         target: Target = self.context["target"]
         low = attrs.get("quantity", target.quantity)
         high = attrs.get("quantity_max", target.quantity_max)

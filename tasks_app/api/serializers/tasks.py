@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -18,7 +18,7 @@ from tasks_app.selectors import Colour, days_left
 from tasks_app.services.workflow import TRANSITIONS, available_actions
 
 from ..selectors import days_overdue, worst_colour
-from .common import AgencyRefSerializer, person_name
+from .common import AgencyRefSerializer, EditSerializer, person_name
 from .plans import TargetSerializer
 
 COLOURS = [c for c, _ in Colour.CHOICES]
@@ -141,7 +141,7 @@ class TaskDetailSerializer(TaskSerializer):
         return data
 
 
-class TaskUpdateSerializer(serializers.Serializer):
+class TaskUpdateSerializer(EditSerializer):
     """What the plan's coordinator may change on a task (all optional: only those sent change),
     and why — the reason is kept with the 修改任务 event."""
 
@@ -154,14 +154,6 @@ class TaskUpdateSerializer(serializers.Serializer):
     reason = serializers.CharField(
         max_length=2000, required=False, allow_blank=True, help_text=gettext_lazy("修改说明。")
     )
-
-    def validate(self, attrs: dict) -> dict:
-        extra = set(getattr(self, "initial_data", {}) or {}) - set(self.fields)
-        if extra:
-            raise serializers.ValidationError(
-                {name: [gettext("该字段不能修改。")] for name in sorted(extra)}
-            )
-        return attrs
 
 
 class TaskRefSerializer(serializers.Serializer):
