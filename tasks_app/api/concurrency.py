@@ -6,9 +6,10 @@ raises StaleObject (412) and nothing is written.
 
 Records without a version get an ETag from their fingerprint, a digest of their stored values
 ("12.9f86d081884c7d65", tasks_app.fingerprint). Tasks and plans hand it to their service
-(`seen_fingerprint`), which compares it under its own row lock, as for the admin's forms; for
-targets, reminder rules and working-day exceptions `locked_as_seen` compares it under a row lock,
-in the transaction that then validates against the locked record and calls the service.
+(`seen_fingerprint`), which compares it under its own row lock, as for the admin's forms. For
+targets (whose input is checked against the locked record), reminder rules and working-day
+exceptions, `locked_as_seen` compares it under a row lock in the transaction that then calls the
+service.
 """
 
 from __future__ import annotations
